@@ -1,0 +1,202 @@
+"""Every sentence a person reads, in Bahasa Indonesia (default) and English, in one place.
+
+Code passes message keys and parameters around; text is made only here, at the edges. Keys are
+grouped by what they concern. Write for a civil servant on a phone: say what is wrong and what to
+do next, with no jargon.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+_UNITS = {
+    "chars": ("karakter", "characters"),
+    "bytes": ("byte", "bytes"),
+    "utf16": ("karakter (UTF-16)", "characters (UTF-16)"),
+    "weighted": ("karakter berbobot (tautan = 23, emoji = 2)", "weighted characters (links 23, emoji 2)"),
+}
+
+PLATFORM_LABELS = {"x": "X (Twitter)", "facebook": "Facebook", "instagram": "Instagram", "youtube": "YouTube",
+                   "tiktok": "TikTok"}
+
+# key: (Bahasa Indonesia, English)
+CATALOGUE: dict[str, tuple[str, str]] = {
+    # where a problem is
+    "where.field": ("kolom {field}", "field {field}"),
+    "where.platform": ("platform {platform}", "platform {platform}"),
+    "hint": ("Mungkin maksud Anda '{hint}'?", "Did you mean '{hint}'?"),
+    # files and YAML
+    "file.not_utf8": ("Berkas ini bukan teks UTF-8 (byte ke-{offset} tidak terbaca). Simpan ulang sebagai UTF-8.",
+                      "This file is not UTF-8 text (byte {offset} cannot be read). Save it again as UTF-8."),
+    "yaml.syntax": ("Penulisan YAML tidak benar: {reason}. Periksa titik dua, tanda kutip dan indentasi.",
+                    "The YAML is malformed: {reason}. Check colons, quotes and indentation."),
+    "field.required": ("Kolom ini wajib diisi.", "This field is required."),
+    "field.type": ("Isinya harus {expected}, tetapi tertulis {got} ('{value}').",
+                   "Expected {expected}, but got {got} ('{value}')."),
+    "field.choice": ("'{value}' tidak dikenal. Pilihan yang tersedia: {choices}.",
+                     "'{value}' is not allowed. Expected one of: {choices}."),
+    "field.unknown": ("Kolom '{key}' tidak dikenal.", "Unknown field '{key}'."),
+    "field.negative": ("Nilai tidak boleh negatif ({value}).", "The value must not be negative ({value})."),
+    # sop.yml
+    "config.missing": ("Berkas konfigurasi SOP (sop.yml) tidak ditemukan. Jalankan perintah dari folder repositori.",
+                       "The SOP configuration (sop.yml) was not found. Run the command from the repository folder."),
+    "config.not_mapping": ("sop.yml harus berisi pasangan kunci: nilai (misalnya 'chain:').",
+                           "sop.yml must be a mapping of keys to values (such as 'chain:')."),
+    "config.timezone": ("Zona waktu '{value}' tidak dikenal (contoh yang benar: Asia/Jakarta).",
+                        "Unknown timezone '{value}' (for example: Asia/Jakarta)."),
+    "config.kind_slug": ("Jenis konten '{value}' harus huruf kecil, angka dan tanda hubung.",
+                         "Content kind '{value}' must be lower-case letters, digits and hyphens."),
+    "config.no_members": ("Daftar ini tidak boleh kosong: isi dengan login GitHub.",
+                          "This list must not be empty: fill in GitHub logins."),
+    "config.login": ("'{value}' bukan login GitHub yang sah.", "'{value}' is not a valid GitHub login."),
+    "config.empty_chain": ("Rantai persetujuan (chain) harus berisi paling sedikit satu peran.",
+                           "The approval chain must list at least one role."),
+    "config.duplicate_role": ("Peran '{value}' tertulis dua kali.", "Role '{value}' is listed twice."),
+    "config.approvals": ("approvals harus 1 atau all, bukan '{value}'.", "approvals must be 1 or all, not '{value}'."),
+    # items
+    "item.no_index": ("Folder konten ini tidak memiliki index.md.", "This content folder has no index.md."),
+    "item.no_front_matter": (
+        "index.md harus diawali front matter: baris '---', kolom-kolom (title, kind, platforms, ...), lalu '---'.",
+        "index.md must start with front matter: a '---' line, the fields (title, kind, platforms, ...), then '---'."),
+    "item.front_matter_not_mapping": ("Front matter harus berisi pasangan kolom: nilai.",
+                                      "The front matter must be a mapping of fields to values."),
+    "item.publish_at": ("Waktu tayang '{value}' tidak terbaca. Tulis seperti 2026-11-30 09:00 (WIB).",
+                        "Cannot read publish time '{value}'. Write it like 2026-11-30 09:00 (WIB)."),
+    "item.no_caption": ("Keterangan (caption) kosong: tulis teks di bawah front matter.",
+                        "The caption is empty: write the text below the front matter."),
+    "item.no_platforms": ("Tidak ada platform tujuan: isi 'platforms', misalnya [x, facebook, instagram].",
+                          "No target platform: fill 'platforms', for example [x, facebook, instagram]."),
+    "item.unknown_platform": ("Platform '{value}' tidak dikenal. Pilihan: {choices}.",
+                              "Unknown platform '{value}'. Expected one of: {choices}."),
+    "item.platform_disabled": ("Platform '{value}' tidak diaktifkan di sop.yml.",
+                               "Platform '{value}' is not enabled in sop.yml."),
+    "item.duplicate_platform": ("Platform '{value}' tertulis dua kali.", "Platform '{value}' is listed twice."),
+    # media
+    "media.outside": ("Berkas '{file}' berada di luar folder konten. Letakkan media di folder yang sama dengan index.md.",
+                      "File '{file}' is outside the item's folder. Put media in the same folder as index.md."),
+    "media.missing": ("Berkas media '{file}' tidak ada di folder ini.", "Media file '{file}' is not in this folder."),
+    "media.unreadable": ("Berkas '{file}' tidak dapat dibaca: {reason}.", "File '{file}' cannot be read: {reason}."),
+    "media.unknown_type": ("'{file}' bukan gambar atau video yang dikenali (isi berkas diperiksa, bukan namanya).",
+                           "'{file}' is not a recognised image or video (its content is checked, not its name)."),
+    "media.suffix_mismatch": ("Nama '{file}' tidak sesuai isinya ({format}).",
+                              "The name '{file}' does not match its content ({format})."),
+    "media.alt_required": ("Gambar '{file}' wajib punya teks alternatif (alt) untuk pembaca tunanetra.",
+                           "Image '{file}' needs alternative text (alt) for blind readers."),
+    # platform limits
+    "limit.caption": ("Keterangan terlalu panjang: {length} dari batas {limit} {unit}.",
+                      "The caption is too long: {length} of at most {limit} {unit}."),
+    "limit.title": ("Judul terlalu panjang: {length} dari batas {limit} karakter.",
+                    "The title is too long: {length} of at most {limit} characters."),
+    "limit.tags": ("Tag terlalu panjang: {length} dari batas {limit} karakter (koma dan tanda kutip ikut dihitung).",
+                   "The tags are too long: {length} of at most {limit} characters (commas and quotes count)."),
+    "limit.hashtags": ("Terlalu banyak tagar: {count}, paling banyak {limit}.",
+                       "Too many hashtags: {count}, at most {limit}."),
+    "limit.mentions": ("Terlalu banyak sebutan @: {count}, paling banyak {limit}.",
+                       "Too many @ mentions: {count}, at most {limit}."),
+    "limit.needs_media": ("Platform ini membutuhkan gambar atau video; tambahkan di 'media'.",
+                          "This platform needs an image or a video; add one under 'media'."),
+    "limit.media_count": ("Terlalu banyak berkas media: {count}, paling banyak {limit}.",
+                          "Too many media files: {count}, at most {limit}."),
+    "limit.format": ("Format {format} tidak diterima di sini ('{file}'). Format yang diterima: {allowed}.",
+                     "Format {format} is not accepted here ('{file}'). Accepted: {allowed}."),
+    "limit.file_size": ("Berkas '{file}' terlalu besar: {size}, paling besar {limit}.",
+                        "File '{file}' is too large: {size}, at most {limit}."),
+    "limit.duration": ("Durasi video '{file}' {duration} detik; harus antara {low} dan {high} detik.",
+                       "Video '{file}' lasts {duration} s; it must be between {low} and {high} s."),
+    "limit.aspect": ("Perbandingan sisi '{file}' ({width}×{height}) di luar batas {allowed}.",
+                     "The aspect ratio of '{file}' ({width}×{height}) is outside {allowed}."),
+    "limit.resolution": ("Resolusi '{file}' ({width}×{height}) di luar batas {allowed}.",
+                         "The resolution of '{file}' ({width}×{height}) is outside {allowed}."),
+    "limit.alt": ("Teks alternatif terlalu panjang: {length} dari batas {limit} karakter.",
+                  "The alternative text is too long: {length} of at most {limit} characters."),
+    "warn.feed_cut": ("Di beranda hanya {cut} karakter pertama yang tampil; sisanya di balik 'lainnya'.",
+                      "The feed shows only the first {cut} characters; the rest hides behind 'more'."),
+    "x.mix": ("X menerima sampai 4 foto, atau 1 GIF, atau 1 video — tidak dicampur.",
+              "X takes up to 4 photos, or 1 GIF, or 1 video — not mixed."),
+    "facebook.mix": ("Facebook tidak dapat memuat video bersama foto dalam satu kiriman.",
+                     "Facebook cannot post a video together with photos."),
+    "facebook.link": ("Tautan harus diawali http:// atau https:// ('{value}').",
+                      "The link must start with http:// or https:// ('{value}')."),
+    "youtube.one_video": ("YouTube membutuhkan tepat satu video (ada {count}).",
+                          "YouTube needs exactly one video (found {count})."),
+    "youtube.angle_brackets": ("YouTube tidak menerima tanda < atau > di judul dan deskripsi.",
+                               "YouTube does not accept < or > in titles and descriptions."),
+    "tiktok.mix": ("TikTok menerima satu video, atau beberapa foto — tidak dicampur.",
+                   "TikTok takes one video, or several photos — not mixed."),
+    # validate command
+    "validate.ok": ("{count} konten diperiksa: semua siap tayang.", "{count} items checked: all ready to publish."),
+    "validate.summary": ("{count} konten diperiksa: {errors} kesalahan, {warnings} peringatan.",
+                         "{count} items checked: {errors} errors, {warnings} warnings."),
+    "validate.none": ("Tidak ada konten (folder berisi index.md) di {paths}.",
+                      "No items (folders with index.md) under {paths}."),
+    "cli.error": ("GAGAL", "ERROR"),
+    "cli.warning": ("PERINGATAN", "WARNING"),
+    "cli.path_missing": ("Path '{path}' tidak ada.", "Path '{path}' does not exist."),
+    # previews
+    "preview.heading": ("Pratinjau", "Preview"),
+    "preview.scheduled": ("Dijadwalkan tayang", "Scheduled for"),
+    "preview.asap": ("Tayang segera setelah disetujui dan digabung (merge)",
+                     "Published as soon as approved and merged"),
+    "preview.length": ("Panjang", "Length"),
+    "preview.cut": ("Terpotong di beranda setelah {cut} karakter", "Cut in the feed after {cut} characters"),
+    "preview.hashtags": ("Tagar", "Hashtags"),
+    "preview.mentions": ("Sebutan", "Mentions"),
+    "preview.media": ("Media", "Media"),
+    "preview.no_media": ("(tanpa media)", "(no media)"),
+    "preview.alt": ("teks alternatif", "alt text"),
+    "preview.ok": ("Siap tayang", "Ready to publish"),
+    "preview.title": ("Judul", "Title"),
+    "preview.kind": ("Jenis", "Kind"),
+    "preview.privacy": ("Visibilitas", "Visibility"),
+    "preview.tags": ("Tag", "Tags"),
+    "preview.errors": ("Harus diperbaiki", "Must be fixed"),
+    "preview.warnings": ("Perlu diperhatikan", "Worth a look"),
+    "preview.none": ("tidak ada", "none"),
+}
+
+
+def t(key: str, lang: str = "id", **params: Any) -> str:
+    """The sentence for `key` in `lang`, with parameters filled in (unknown keys show the key)."""
+    pair = CATALOGUE.get(key)
+    if pair is None:
+        return key + (f" {params}" if params else "")
+    if "unit" in params:
+        params = {**params, "unit": unit_label(params["unit"], lang)}
+    text = pair[lang == "en"].format(**params) if params else pair[lang == "en"]
+    hint = params.get("hint")
+    if hint:
+        text += " " + t("hint", lang, hint=hint)
+    return text
+
+
+def unit_label(unit: str, lang: str = "id") -> str:
+    """How a platform's caption length is counted, in words."""
+    return _UNITS.get(unit, (unit, unit))[lang == "en"]
+
+
+def platform_label(name: str) -> str:
+    return PLATFORM_LABELS.get(name, name)
+
+
+def format_time(moment: datetime, tz: ZoneInfo, lang: str = "id", with_date: bool = True) -> str:
+    """A moment as people in the SOP's office read it: `30 Nov 2026 09.00 WIB`."""
+    local = moment.astimezone(tz)
+    abbrev = local.tzname() or ""
+    clock = local.strftime("%H.%M") if lang == "id" else local.strftime("%H:%M")
+    if not with_date:
+        return f"{clock} {abbrev}".strip()
+    months = _MONTHS_ID if lang == "id" else _MONTHS_EN
+    return f"{local.day} {months[local.month - 1]} {local.year} {clock} {abbrev}".strip()
+
+
+def format_duration(delta: timedelta, lang: str = "id") -> str:
+    minutes = int(delta.total_seconds() // 60)
+    hours, mins = divmod(minutes, 60)
+    unit_h, unit_m = ("jam", "menit") if lang == "id" else ("h", "min")
+    return f"{hours} {unit_h} {mins} {unit_m}" if hours else f"{mins} {unit_m}"
+
+
+_MONTHS_ID = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
+_MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]

@@ -1,0 +1,124 @@
+"""What every platform module declares: its settings, its per-item overrides and its limits.
+
+A platform's rules are pure: they look at an `Item` and its `Target` and return problems.
+Its publishing part (added beside the rules) is the only place that talks to its API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from pipeline.content import Item, Media, Target
+from pipeline.errors import Problem, Severity
+
+MB = 1024 * 1024
+
+
+class Findings:
+    """Collects problems about one item on one platform, already pointing at file and platform."""
+
+    def __init__(self, item: Item, platform: str) -> None:
+        self.item = item
+        self.platform = platform
+        self.problems: list[Problem] = []
+
+    def add(
+        self,
+        code: str,
+        *,
+        field: str = "",
+        line: int | None = None,
+        severity: Severity = "error",
+        **params: Any,
+    ) -> None:
+        self.problems.append(
+            Problem(code, file=self.item.file, line=line, field=field, platform=self.platform,
+                    params=params, severity=severity)
+        )
+
+    def media(self, media: Media, code: str, severity: Severity = "error", **params: Any) -> None:
+        index = self.item.media.index(media)
+        self.add(code, field=f"media[{index}].file", line=media.line, severity=severity, file=media.file, **params)
+
+    def caption(self, target: Target, code: str, severity: Severity = "error", **params: Any) -> None:
+        self.add(code, field=target.caption_field, line=target.caption_line, severity=severity, **params)
+
+    def option(self, target: Target, key: str, code: str, **params: Any) -> None:
+        field = f"platforms.{target.platform}.{key}"
+        self.add(code, field=field, line=target.option_lines.get(key), **params)
+
+
+class Platform:
+    """Base of the platform modules: declarations plus `check`, which the subclass extends."""
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+    #: keys an admin may set under `platforms.<name>` in sop.yml (tokens never: they are secrets)
+    settings: ClassVar[dict[str, Any]] = {}
+    #: keys an author may set under `platforms.<name>` in an item
+    overrides: ClassVar[dict[str, Any]] = {"caption": str}
+    caption_limit: ClassVar[int]
+    #: how `caption_length` counts: chars, bytes, utf16 or weighted (X)
+    caption_unit: ClassVar[str] = "chars"
+    #: characters shown in the feed before the platform cuts with "more"
+    feed_cut: ClassVar[int | None] = None
+    needs_media: ClassVar[bool] = False
+
+    def caption_length(self, text: str) -> int:
+        """Length as this platform counts it (code points unless it says otherwise)."""
+        return len(text)
+
+    def check(self, item: Item, target: Target) -> list[Problem]:
+        """Every limit of this platform that the item breaks (errors) or nears (warnings)."""
+        found = Findings(item, self.name)
+        length = self.caption_length(target.caption)
+        if length > self.caption_limit:
+            found.caption(target, "limit.caption", length=length, limit=self.caption_limit, unit=self.caption_unit)
+        elif self.feed_cut and length > self.feed_cut:
+            found.caption(target, "warn.feed_cut", severity="warning", cut=self.feed_cut)
+        if self.needs_media and not item.media:
+            found.add("limit.needs_media", field="media", line=item.lines.get(("media",)))
+        self.rules(item, target, found)
+        return found.problems
+
+    def rules(self, item: Item, target: Target, found: Findings) -> None:
+        """The platform's own limits; subclasses add to `found`."""
+
+    # -- shared rule pieces -----------------------------------------------------------------
+    @staticmethod
+    def check_formats(found: Findings, media: Iterable[Media], formats: Iterable[str]) -> None:
+        allowed = tuple(formats)
+        for m in media:
+            if m.info.format not in allowed:
+                found.media(m, "limit.format", format=m.info.format, allowed=", ".join(allowed))
+
+    @staticmethod
+    def check_size(found: Findings, media: Iterable[Media], max_bytes: int, severity: Severity = "error") -> None:
+        for m in media:
+            if m.info.size > max_bytes:
+                found.media(m, "limit.file_size", severity=severity, size=_mb(m.info.size), limit=_mb(max_bytes))
+
+    @staticmethod
+    def check_duration(found: Findings, video: Media, low: float, high: float) -> None:
+        duration = video.info.duration or 0.0
+        if not low <= duration <= high:
+            found.media(video, "limit.duration", duration=round(duration, 1), low=low, high=high)
+
+    @staticmethod
+    def check_aspect(found: Findings, media: Iterable[Media], low: float, high: float, label: str) -> None:
+        for m in media:
+            aspect = m.info.aspect
+            if aspect is not None and not (low - 1e-9 <= aspect <= high + 1e-9):
+                found.media(m, "limit.aspect", width=m.info.width, height=m.info.height, allowed=label)
+
+    @staticmethod
+    def check_alt(found: Findings, media: Iterable[Media], limit: int) -> None:
+        for m in media:
+            if m.alt and len(m.alt) > limit:
+                index = found.item.media.index(m)
+                found.add("limit.alt", field=f"media[{index}].alt", line=m.line, length=len(m.alt), limit=limit)
+
+
+def _mb(size: int) -> str:
+    return f"{size / MB:.1f} MB"
