@@ -260,7 +260,7 @@ class _Replay:
             self.note("not_member", mark)
         # else: a member of a role already approved approving again changes nothing
 
-    def object(self, key: str, mark: _Mark) -> None:
+    def reject(self, key: str, mark: _Mark) -> None:
         roles = self.roles_of(key)
         if self.turn in roles and key in self.eligible(self.turn):
             current = self.turns[self.turn]
@@ -305,7 +305,7 @@ class _Replay:
         elif review.state == "APPROVED":
             self.approve(key, mark)
         else:
-            self.object(key, mark)
+            self.reject(key, mark)
 
     def commit(self, commit: Commit) -> None:
         if commit.at < self.ready_at:
