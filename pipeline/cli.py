@@ -7,10 +7,12 @@ is a bug.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from pipeline import messages
@@ -101,6 +103,97 @@ def cmd_preview(ctx: Context, args: argparse.Namespace) -> int:
     return status
 
 
+def _now(args: argparse.Namespace) -> datetime:
+    if getattr(args, "now", None):
+        moment = datetime.fromisoformat(args.now)
+        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return datetime.now(timezone.utc)
+
+
+def _event_pr() -> int | None:
+    """The PR number of the triggering event; only the number is trusted, the facts are refetched."""
+    path = os.environ.get("GITHUB_EVENT_PATH")
+    if not path or not Path(path).is_file():
+        return None
+    event = json.loads(Path(path).read_text(encoding="utf-8"))
+    number = (event.get("pull_request") or {}).get("number")
+    return int(number) if number else None
+
+
+def _summary(text: str) -> None:
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if path:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+
+
+def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
+    from pipeline import check
+    from pipeline.errors import GitHubError
+    from pipeline.github import GitHub
+
+    number = args.pr or _event_pr()
+    if number is None:
+        raise GitHubError("github.no_pr")
+    gh = GitHub.from_env()
+    server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
+    run_id = os.environ.get("GITHUB_RUN_ID")
+    target = f"{server}/{gh.repository}/actions/runs/{run_id}" if run_id else None
+    head = Path(args.head) if args.head else None
+    try:
+        outcome = check.run(gh, ctx.sop, number, _now(args), head=head, target_url=target, root=ctx.root)
+    except GitHubError as exc:
+        if exc.params.get("status") == 403 and gh.requests <= 5:
+            pull = gh.pull(number)
+            if pull.fork:
+                ctx.out(messages.t("check.fork", ctx.lang))
+                _summary(messages.t("check.fork", ctx.lang))
+                return 1
+        raise
+    line = messages.t("check.summary", ctx.lang, number=number, state=outcome.state, requests=outcome.requests)
+    ctx.out(f"{line}\n{outcome.description}")
+    _summary(f"{line}\n\n{outcome.description}")
+    return 0
+
+
+def cmd_codeowners(ctx: Context, args: argparse.Namespace) -> int:
+    from pipeline.admin import codeowners
+
+    path = ctx.root / "CODEOWNERS"
+    text = codeowners(ctx.sop)
+    current = path.read_text(encoding="utf-8") if path.is_file() else None
+    if args.check:
+        if current != text:
+            ctx.out(messages.t("codeowners.stale", ctx.lang, path=path))
+            return 1
+        ctx.out(messages.t("codeowners.fresh", ctx.lang, path=path))
+        return 0
+    path.write_text(text, encoding="utf-8")
+    ctx.out(messages.t("codeowners.written", ctx.lang, path=path))
+    return 0
+
+
+def cmd_setup(ctx: Context, args: argparse.Namespace) -> int:
+    from pipeline.admin import ruleset
+    from pipeline.github import GitHub
+
+    wanted = ruleset(ctx.sop)
+    gh = GitHub.from_env()
+    existing = gh.find_ruleset(wanted["name"])
+    if not args.apply:
+        key = "setup.would_update" if existing else "setup.would_create"
+        ctx.out(messages.t(key, ctx.lang, name=wanted["name"], repo=gh.repository))
+        ctx.out(json.dumps(wanted, indent=2, ensure_ascii=False))
+        return 0
+    if existing is None:
+        gh.create_ruleset(wanted)
+        ctx.out(messages.t("setup.created", ctx.lang, name=wanted["name"], repo=gh.repository))
+    else:
+        gh.update_ruleset(existing, wanted)
+        ctx.out(messages.t("setup.updated", ctx.lang, name=wanted["name"], repo=gh.repository))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="konten",
@@ -118,6 +211,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", help="item folders (default: every item under content/)")
     p.add_argument("--format", choices=("md", "html"), default="md")
     p.set_defaults(func=cmd_preview)
+
+    p = sub.add_parser("check", help="evaluate a PR's approval chain and report it on GitHub")
+    p.add_argument("--pr", type=int, help="PR number (default: the PR of GITHUB_EVENT_PATH)")
+    p.add_argument("--head", help="folder holding the PR head's files, read as data for previews")
+    p.add_argument("--now", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("codeowners", help="write CODEOWNERS from sop.yml (--check: fail if stale)")
+    p.add_argument("--check", action="store_true")
+    p.set_defaults(func=cmd_codeowners)
+
+    p = sub.add_parser("setup", help="protect the default branch with a ruleset (dry run unless --apply)")
+    p.add_argument("--apply", action="store_true")
+    p.set_defaults(func=cmd_setup)
     return parser
 
 

@@ -1,0 +1,220 @@
+"""`konten check`: evaluate a PR's approval chain and report it where approvers look.
+
+`report` is pure (verdict and facts in, status line and comment text out); `run` is the thin
+orchestration around the GitHub adapter: one status, review requests for the role whose turn
+it is, one comment kept up to date, and the announcement of the final *ya* (SOP step 6).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pipeline import messages, preview
+from pipeline.chain import RoleStatus, Verdict, evaluate
+from pipeline.config import Sop
+from pipeline.content import INDEX
+from pipeline.github import GitHub, Pull
+from pipeline.preview import environment, templates_dir
+from pipeline.validate import Report, validate_paths
+
+MARKER = "<!-- konten:chain -->"
+ANNOUNCE_MARKER = "<!-- konten:announce:{sha} -->"
+STATES = {"approved": "success", "waiting": "pending", "draft": "pending", "returned": "failure"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: str  # commit status state
+    description: str
+    verdict: Verdict | None
+    requested: tuple[str, ...]
+    comment: str | None
+    announce: str | None
+    requests: int = 0
+
+
+def content_files(files: tuple[str, ...]) -> list[str]:
+    return [f for f in files if f.startswith("content/")]
+
+
+def changed_items(files: list[str], head: Path) -> list[Path]:
+    """Item folders (in the PR head checkout) that the PR's changed files belong to."""
+    folders: list[Path] = []
+    for name in files:
+        parts = Path(name).parts
+        for depth in range(len(parts) - 1, 0, -1):
+            folder = head.joinpath(*parts[:depth])
+            if (folder / INDEX).is_file():
+                if folder not in folders:
+                    folders.append(folder)
+                break
+    return folders
+
+
+def status_line(verdict: Verdict, sop: Sop, now: datetime) -> str:
+    """The commit status description (GitHub keeps 140 characters): who, since when, due when."""
+    lang = sop.language
+    done = messages.t("check.count", lang, done=verdict.approved_count, total=len(sop.chain))
+    if verdict.state == "approved":
+        return f"{done} · " + messages.t("check.approved", lang)
+    if verdict.state == "draft":
+        return messages.t("check.draft", lang)
+    current = verdict.current
+    assert current is not None and verdict.role is not None
+    role = sop.role(verdict.role).name
+    if verdict.state == "returned":
+        return f"{done} · " + messages.t("check.returned", lang, role=role)
+    text = messages.t(
+        "check.waiting",
+        lang,
+        role=role,
+        since=messages.format_time(current.started_at, sop.timezone, lang, with_date=False) if current.started_at else "-",
+        due=messages.format_time(current.due_at, sop.timezone, lang, with_date=False).split()[0] if current.due_at else "-",
+    )
+    if current.overdue:
+        text += " · " + messages.t("check.overdue", lang)
+    return f"{done} · {text}"
+
+
+def comment_body(
+    sop: Sop,
+    pull: Pull,
+    verdict: Verdict,
+    now: datetime,
+    report: Report | None,
+    root: Path | None = None,
+) -> str:
+    """The one PR comment: the chain as a table, notes, validation and per-platform previews."""
+    lang = sop.language
+    rows = [_author_row(sop, pull, lang)] + [
+        _role_row(sop, status, n, lang) for n, status in enumerate(verdict.roles, start=3)
+    ]
+    previews = []
+    if report is not None:
+        previews = [preview.render(preview.build(item, report.problems, sop), sop, "md", root) for item in report.items]
+    env = environment(templates_dir(root))
+    return env.get_template("comment.md.j2").render(
+        marker=MARKER,
+        sop=sop,
+        t=lambda key, **p: messages.t(key, lang, **p),
+        headline=status_line(verdict, sop, now),
+        verdict=verdict,
+        rows=rows,
+        notes=[_note(n, sop, lang) for n in verdict.notes],
+        report=report,
+        previews=previews,
+        lang=lang,
+        now=messages.format_time(now, sop.timezone, lang),
+    )
+
+
+def _author_row(sop: Sop, pull: Pull, lang: str) -> dict[str, Any]:
+    return {
+        "step": "1–2",
+        "role": sop.author_name,
+        "who": "@" + pull.facts.author,
+        "when": messages.format_time(pull.facts.ready_at, sop.timezone, lang),
+        "taken": "",
+        "standard": messages.t("check.minutes", lang, n=sop.draft_minutes + sop.submit_minutes),
+        "state": "done",
+    }
+
+
+def _role_row(sop: Sop, status: RoleStatus, step: int, lang: str) -> dict[str, Any]:
+    role = sop.role(status.role)
+    who = ", ".join("@" + login for login, _ in status.approvers) or ", ".join(
+        "@" + login for login, _ in status.returned_by
+    )
+    when = status.finished_at or status.started_at
+    taken = status.taken
+    return {
+        "step": str(step),
+        "role": role.name,
+        "who": who or (", ".join(status.waiting_on) if status.state == "waiting" else ""),
+        "when": messages.format_time(when, sop.timezone, lang) if when else "",
+        "taken": messages.format_duration(taken, lang) if isinstance(taken, timedelta) else "",
+        "standard": messages.t("check.minutes", lang, n=role.minutes),
+        "due": messages.format_time(status.due_at, sop.timezone, lang, with_date=False) if status.due_at else "",
+        "state": status.state,
+        "overdue": status.overdue,
+    }
+
+
+def _note(note: Any, sop: Sop, lang: str) -> str:
+    role = next((r.name for r in sop.chain if r.id == note.role), note.role or "")
+    return messages.t(
+        f"note.{note.code}", lang, login=note.login or "?", role=role, sha=(note.sha or "")[:7]
+    )
+
+
+def announcement(sop: Sop, pull: Pull) -> str:
+    members = sorted({m for role in sop.chain for m in role.members} | set(sop.admins))
+    return (
+        ANNOUNCE_MARKER.format(sha=pull.facts.head_sha)
+        + "\n"
+        + messages.t("check.announce", sop.language, title=pull.title, sop=sop.number)
+        + "\n\n"
+        + " ".join("@" + m for m in members)
+    )
+
+
+def evaluate_pull(sop: Sop, pull: Pull, now: datetime) -> Verdict:
+    return evaluate(sop.chain, pull.facts, now, one_role_per_person=sop.one_role_per_person)
+
+
+def run(
+    gh: GitHub,
+    sop: Sop,
+    number: int,
+    now: datetime,
+    head: Path | None = None,
+    target_url: str | None = None,
+    root: Path | None = None,
+) -> Outcome:
+    """Evaluate PR `number` and report it on GitHub; at most 8 requests for an ordinary PR."""
+    pull = gh.pull(number)
+    context = sop.status_context
+    files = content_files(pull.files)
+    if not files:
+        description = messages.t("check.no_content", sop.language)
+        gh.set_status(pull.facts.head_sha, "success", description, context, target_url)
+        return Outcome("success", description, None, (), None, None, gh.requests)
+
+    verdict = evaluate_pull(sop, pull, now)
+    state = STATES[verdict.state]
+    description = status_line(verdict, sop, now)
+    gh.set_status(pull.facts.head_sha, state, description, context, target_url)
+
+    requested: tuple[str, ...] = ()
+    if verdict.state == "waiting" and verdict.current is not None:
+        author = pull.facts.author.lower()
+        wanted = [m for m in verdict.current.waiting_on if m.lower() != author and m not in pull.requested]
+        if wanted:
+            gh.request_reviewers(number, wanted)
+            requested = tuple(wanted)
+
+    report = None
+    if head is not None:
+        folders = changed_items(files, head)
+        report = validate_paths(folders, sop, head / "content") if folders else Report()
+    body = comment_body(sop, pull, verdict, now, report, root)
+    comments = gh.comments(number)
+    mine = next((c for c in comments if MARKER in c.body), None)
+    if mine is None:
+        gh.create_comment(number, body)
+    elif mine.body != body:
+        gh.update_comment(mine.id, body)
+
+    announce = None
+    if verdict.state == "approved":
+        marker = ANNOUNCE_MARKER.format(sha=pull.facts.head_sha)
+        if not any(marker in c.body for c in comments):
+            announce = announcement(sop, pull)
+            gh.create_comment(number, announce)
+    return Outcome(state, description, verdict, requested, body, announce, gh.requests)
+
+
+__all__ = ["Outcome", "run", "status_line", "comment_body", "changed_items"]

@@ -1,0 +1,177 @@
+"""The GitHub adapter: the only module that knows GitHub's JSON.
+
+It turns REST answers into the plain facts the chain evaluates, and the verdict into a commit
+status, review requests and one PR comment. Built on ghapi (sync client); the base URL comes
+from `GITHUB_API_URL`, so GitHub Enterprise Server and the local imitation work the same way.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pipeline.chain import Commit, PullFacts, Review
+from pipeline.errors import GitHubError
+
+PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Pull:
+    """The facts of a pull request that `konten check` acts on."""
+
+    facts: PullFacts
+    files: tuple[str, ...]
+    title: str
+    state: str
+    merged: bool
+    fork: bool
+    base_ref: str
+    head_ref: str
+    requested: frozenset[str]
+    html_url: str
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    body: str
+    author: str
+
+
+def parse_time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+class GitHub:
+    """A repository on GitHub, reached through ghapi with a token from the environment."""
+
+    def __init__(self, repository: str, token: str | None, api_url: str | None = None) -> None:
+        from ghapi.all import GhApi
+
+        owner, _, name = repository.partition("/")
+        if not owner or not name:
+            raise GitHubError("github.repository", value=repository)
+        host = (api_url or os.environ.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/")
+        self.repository = repository
+        self.api = GhApi(owner=owner, repo=name, token=token, gh_host=host, sync=True)
+        self.requests = 0
+
+    @classmethod
+    def from_env(cls) -> GitHub:
+        repository = os.environ.get("GITHUB_REPOSITORY", "")
+        if not repository:
+            raise GitHubError("github.no_repository")
+        return cls(repository, os.environ.get("GITHUB_TOKEN"))
+
+    # -- transport --------------------------------------------------------------------------
+    def _call(self, op: Callable[..., Any], **kwargs: Any) -> Any:
+        from fasttransport.errors import APIError
+
+        self.requests += 1
+        try:
+            return op(**kwargs)
+        except APIError as exc:
+            raise GitHubError("github.api", status=exc.status_code, message=_message(exc)) from None
+        except OSError as exc:
+            raise GitHubError("github.unreachable", reason=str(exc)) from None
+
+    def _pages(self, op: Callable[..., Any], **kwargs: Any) -> Iterator[Any]:
+        """Every element of a list endpoint, following `Link: rel="next"` (no extra empty page)."""
+        page = 1
+        while True:
+            batch = self._call(op, per_page=PER_PAGE, page=page, **kwargs)
+            yield from batch
+            if 'rel="next"' not in (self.api.recv_hdrs.get("Link") or self.api.recv_hdrs.get("link") or ""):
+                return
+            page += 1
+
+    # -- reading ----------------------------------------------------------------------------
+    def pull(self, number: int) -> Pull:
+        pr = self._call(self.api.pulls.get, pull_number=number)
+        commits = [
+            Commit(
+                sha=c["sha"],
+                author=(c.get("author") or {}).get("login"),
+                at=parse_time(c["commit"]["committer"]["date"]) or parse_time(pr["created_at"]),
+            )
+            for c in self._pages(self.api.pulls.list_commits, pull_number=number)
+        ]
+        files = tuple(f["filename"] for f in self._pages(self.api.pulls.list_files, pull_number=number))
+        reviews = [
+            Review(
+                id=r["id"],
+                login=(r.get("user") or {}).get("login", ""),
+                state=r["state"],
+                commit_id=r.get("commit_id"),
+                at=parse_time(r.get("submitted_at")) or parse_time(pr["created_at"]),
+            )
+            for r in self._pages(self.api.pulls.list_reviews, pull_number=number)
+            if r["state"] != "PENDING"
+        ]
+        facts = PullFacts(
+            number=number,
+            author=pr["user"]["login"],
+            head_sha=pr["head"]["sha"],
+            ready_at=parse_time(pr["created_at"]),
+            draft=bool(pr.get("draft")),
+            commits=tuple(commits),
+            reviews=tuple(reviews),
+        )
+        head_repo = (pr["head"].get("repo") or {}).get("full_name")
+        return Pull(
+            facts=facts,
+            files=files,
+            title=pr["title"],
+            state=pr["state"],
+            merged=bool(pr.get("merged")),
+            fork=head_repo != self.repository,
+            base_ref=pr["base"]["ref"],
+            head_ref=pr["head"]["ref"],
+            requested=frozenset(u["login"] for u in pr.get("requested_reviewers") or []),
+            html_url=pr["html_url"],
+        )
+
+    def comments(self, number: int) -> list[Comment]:
+        return [
+            Comment(c["id"], c.get("body") or "", (c.get("user") or {}).get("login", ""))
+            for c in self._pages(self.api.issues.list_comments, issue_number=number)
+        ]
+
+    # -- writing ----------------------------------------------------------------------------
+    def set_status(self, sha: str, state: str, description: str, context: str, target_url: str | None) -> None:
+        kwargs: dict[str, Any] = {"sha": sha, "state": state, "description": description[:140], "context": context}
+        if target_url:
+            kwargs["target_url"] = target_url
+        self._call(self.api.repos.create_commit_status, **kwargs)
+
+    def request_reviewers(self, number: int, logins: list[str]) -> None:
+        self._call(self.api.pulls.request_reviewers, pull_number=number, reviewers=logins)
+
+    def create_comment(self, number: int, body: str) -> None:
+        self._call(self.api.issues.create_comment, issue_number=number, body=body)
+
+    def update_comment(self, comment_id: int, body: str) -> None:
+        self._call(self.api.issues.update_comment, comment_id=comment_id, body=body)
+
+
+    # -- repository set-up ------------------------------------------------------------------
+    def find_ruleset(self, name: str) -> int | None:
+        rulesets = self._call(self.api.repos.get_repo_rulesets)
+        return next((r["id"] for r in rulesets if r["name"] == name), None)
+
+    def create_ruleset(self, ruleset: dict[str, Any]) -> None:
+        self._call(self.api.repos.create_repo_ruleset, **ruleset)
+
+    def update_ruleset(self, ruleset_id: int, ruleset: dict[str, Any]) -> None:
+        self._call(self.api.repos.update_repo_ruleset, ruleset_id=ruleset_id, **ruleset)
+
+
+def _message(exc: Any) -> str:
+    raw = getattr(exc, "raw", None)
+    if isinstance(raw, dict) and raw.get("message"):
+        return str(raw["message"])
+    return str(getattr(exc, "message", "") or exc)
