@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from pipeline import messages
 from pipeline.config import CONFIG_NAME, Sop, find_config, load_sop
@@ -194,6 +195,73 @@ def cmd_setup(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def _ledger(args: argparse.Namespace) -> tuple[Any, Any]:
+    """The ledger store: a local folder (`--ledger DIR`) or the data branch on GitHub."""
+    from pipeline.ledger import FolderStore, Ledger
+
+    if args.ledger:
+        store: Any = FolderStore(Path(args.ledger))
+        return Ledger(store), None
+    from pipeline.github import GitHub, GitHubStore
+
+    gh = GitHub.from_env()
+    store = GitHubStore(gh, args.data_branch)
+    return Ledger(store), gh
+
+
+def cmd_publish(ctx: Context, args: argparse.Namespace) -> int:
+    from pipeline.publish import GitHubApprovals, Publisher, summary_markdown
+    from pipeline.tokens import EncryptedTokens
+
+    ledger, gh = _ledger(args)
+    if gh is None and not args.dry_run:
+        from pipeline.github import GitHub
+
+        gh = GitHub.from_env()
+    approvals = GitHubApprovals(gh, ctx.sop, ctx.root, ledger, os.environ.get("GITHUB_SHA")) if gh else None
+    publisher = Publisher(
+        sop=ctx.sop,
+        root=ctx.root,
+        ledger=ledger,
+        approvals=approvals.verify if approvals else (lambda item: None),  # type: ignore[arg-type,return-value]
+        tokens=EncryptedTokens(ledger.store),
+        now=lambda: _now(args),
+        media_base_url=args.media_base_url or os.environ.get("KONTEN_MEDIA_BASE_URL", ""),
+        run_id=os.environ.get("GITHUB_RUN_ID"),
+        out=ctx.out,
+    )
+    attempts = publisher.run(dry_run=args.dry_run)
+    if not attempts:
+        ctx.out(messages.t("publish.nothing", ctx.lang))
+        return 0
+    table = summary_markdown(attempts, ctx.lang)
+    ctx.out(table)
+    _summary(table)
+    return 1 if any(a.state in ("failed", "unknown", "refused") for a in attempts) else 0
+
+
+def cmd_ledger_resolve(ctx: Context, args: argparse.Namespace) -> int:
+    from pipeline.ledger import PlatformRecord
+
+    ledger, _ = _ledger(args)
+    record, version = ledger.platform(args.item, args.platform)
+    if record is None:
+        ctx.out(messages.t("ledger.no_record", ctx.lang, item=args.item, platform=args.platform))
+        return 1
+    now = _now(args).isoformat()
+    if args.published:
+        state, url = "published", args.published
+    else:
+        state, url = "failed", None
+    resolved = PlatformRecord(args.platform, state, now, post_id=record.post_id, url=url or record.url,
+                              error=None if state == "published" else "resolved by admin: retry",
+                              attempts=0 if state == "failed" else record.attempts, run=record.run,
+                              history=record.history + [{"state": state, "at": now, "error": "resolved by admin"}])
+    ledger.write_platform(args.item, resolved, version)
+    ctx.out(messages.t("ledger.resolved", ctx.lang, item=args.item, platform=args.platform, state=state))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="konten",
@@ -221,6 +289,27 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("codeowners", help="write CODEOWNERS from sop.yml (--check: fail if stale)")
     p.add_argument("--check", action="store_true")
     p.set_defaults(func=cmd_codeowners)
+
+    p = sub.add_parser("publish", help="post every approved, merged, due item to its platforms, exactly once")
+    p.add_argument("--dry-run", action="store_true", help="show what would be sent where; send nothing")
+    p.add_argument("--ledger", help="ledger folder (default: the data branch on GitHub)")
+    p.add_argument("--data-branch", default="konten-data")
+    p.add_argument("--media-base-url", help="public URL the media are served from (Instagram, TikTok fetch it)")
+    p.add_argument("--now", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_publish)
+
+    ledger = sub.add_parser("ledger", help="the publishing ledger").add_subparsers(dest="ledger_command",
+                                                                                   required=True)
+    p = ledger.add_parser("resolve", help="settle an unknown post: it is live (--published URL) or --retry")
+    p.add_argument("item")
+    p.add_argument("platform")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--published", metavar="URL")
+    group.add_argument("--retry", action="store_true")
+    p.add_argument("--ledger", help="ledger folder (default: the data branch on GitHub)")
+    p.add_argument("--data-branch", default="konten-data")
+    p.add_argument("--now", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_ledger_resolve)
 
     p = sub.add_parser("setup", help="protect the default branch with a ruleset (dry run unless --apply)")
     p.add_argument("--apply", action="store_true")

@@ -33,6 +33,7 @@ class Pull:
     head_ref: str
     requested: frozenset[str]
     html_url: str
+    merged_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,13 @@ class GitHub:
             head_ref=pr["head"]["ref"],
             requested=frozenset(u["login"] for u in pr.get("requested_reviewers") or []),
             html_url=pr["html_url"],
+            merged_at=parse_time(pr.get("merged_at")),
         )
+
+    def pulls_for_commit(self, sha: str) -> list[int]:
+        """Numbers of the merged PRs that brought `sha` in (merge, squash or rebase commit)."""
+        pulls = self._call(self.api.repos.list_pull_requests_associated_with_commit, commit_sha=sha)
+        return [p["number"] for p in pulls if p.get("merged_at")]
 
     def comments(self, number: int) -> list[Comment]:
         return [
@@ -168,6 +175,73 @@ class GitHub:
 
     def update_ruleset(self, ruleset_id: int, ruleset: dict[str, Any]) -> None:
         self._call(self.api.repos.update_repo_ruleset, ruleset_id=ruleset_id, **ruleset)
+
+
+class GitHubStore:
+    """A ledger `Store` on a data branch through the Contents API; the blob sha is the version,
+    so GitHub itself refuses a write based on a stale read (409), which is our compare-and-swap."""
+
+    def __init__(self, gh: GitHub, branch: str = "konten-data") -> None:
+        self.gh = gh
+        self.branch = branch
+        self._ready = False
+
+    def _ensure_branch(self) -> None:
+        if self._ready:
+            return
+        try:
+            self.gh._call(self.gh.api.git.get_ref, ref=f"heads/{self.branch}")
+        except GitHubError as exc:
+            if exc.params.get("status") != 404:
+                raise
+            repo = self.gh._call(self.gh.api.repos.get)
+            base = self.gh._call(self.gh.api.git.get_ref, ref=f"heads/{repo['default_branch']}")
+            self.gh._call(self.gh.api.git.create_ref, ref=f"refs/heads/{self.branch}", sha=base["object"]["sha"])
+        self._ready = True
+
+    def get(self, path: str) -> tuple[str | None, str | None]:
+        import base64
+
+        self._ensure_branch()
+        try:
+            data = self.gh._call(self.gh.api.repos.get_content, path=path, ref=self.branch)
+        except GitHubError as exc:
+            if exc.params.get("status") == 404:
+                return None, None
+            raise
+        return base64.b64decode(data["content"]).decode("utf-8"), data["sha"]
+
+    def put(self, path: str, text: str, version: str | None, message: str) -> str:
+        import base64
+
+        from pipeline.ledger import Conflict
+
+        self._ensure_branch()
+        kwargs: dict[str, Any] = {"path": path, "message": message, "branch": self.branch,
+                                  "content": base64.b64encode(text.encode("utf-8")).decode()}
+        if version:
+            kwargs["sha"] = version
+        try:
+            result = self.gh._call(self.gh.api.repos.create_or_update_file_contents, **kwargs)
+        except GitHubError as exc:
+            if exc.params.get("status") in (409, 422):
+                raise Conflict(path) from None
+            raise
+        return str(result["content"]["sha"])
+
+    def list(self, prefix: str) -> Iterator[str]:
+        self._ensure_branch()
+        try:
+            entries = self.gh._call(self.gh.api.repos.get_content, path=prefix, ref=self.branch)
+        except GitHubError as exc:
+            if exc.params.get("status") == 404:
+                return
+            raise
+        for entry in sorted(entries, key=lambda e: e["path"]):
+            if entry["type"] == "dir":
+                yield from self.list(entry["path"])
+            elif entry["path"].endswith(".json"):
+                yield entry["path"]
 
 
 def _message(exc: Any) -> str:

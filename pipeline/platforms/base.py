@@ -6,11 +6,14 @@ Its publishing part (added beside the rules) is the only place that talks to its
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any, ClassVar
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
 
 from pipeline.content import Item, Media, Target
 from pipeline.errors import Problem, Severity
+from pipeline.platforms.transport import Api
 
 MB = 1024 * 1024
 
@@ -49,6 +52,33 @@ class Findings:
         self.add(code, field=field, line=target.option_lines.get(key), **params)
 
 
+class TokenStore(Protocol):
+    """Where a rotating refresh token is kept between runs (see `pipeline.tokens`)."""
+
+    def load(self, name: str) -> str | None: ...
+    def save(self, name: str, value: str) -> None: ...
+
+
+@dataclass
+class Job:
+    """Everything an adapter needs to post one item to its platform, and nothing else."""
+
+    item: Item
+    target: Target
+    settings: dict[str, Any]
+    secrets: dict[str, str]
+    urls: dict[str, str]
+    media_url: Callable[[Media], str]  # the public URL a platform fetches media from
+    tokens: TokenStore
+    progress: Callable[[str, int, int], None] = field(default=lambda what, done, total: None)
+
+
+@dataclass(frozen=True)
+class Posted:
+    post_id: str
+    url: str
+
+
 class Platform:
     """Base of the platform modules: declarations plus `check`, which the subclass extends."""
 
@@ -64,6 +94,20 @@ class Platform:
     #: characters shown in the feed before the platform cuts with "more"
     feed_cut: ClassVar[int | None] = None
     needs_media: ClassVar[bool] = False
+
+    #: environment variables holding this platform's credentials (all required)
+    secrets: ClassVar[tuple[str, ...]] = ()
+    #: API roots; each can be pointed elsewhere with KONTEN_<NAME>_<KEY>_URL (the sandbox does)
+    urls: ClassVar[dict[str, str]] = {}
+
+    def endpoints(self, environ: dict[str, str] | None = None) -> dict[str, str]:
+        env = os.environ if environ is None else environ
+        return {key: env.get(f"KONTEN_{self.name.upper()}_{key.upper()}_URL", url).rstrip("/")
+                for key, url in self.urls.items()}
+
+    def publish(self, job: Job, api: Api) -> Posted:
+        """Post the item; raise `PostError` (failed or unknown) if it did not surely go out."""
+        raise NotImplementedError(f"{self.name} cannot publish yet")
 
     def caption_length(self, text: str) -> int:
         """Length as this platform counts it (code points unless it says otherwise)."""

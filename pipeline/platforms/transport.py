@@ -1,0 +1,134 @@
+"""One retry policy for every platform call, decided by what the call may have done.
+
+A call either creates the post (`creates=True`) or only prepares it (token, upload, container,
+status). The rule that keeps posting exactly-once:
+- nothing was sent (connection refused, connect timeout)  -> safe to retry, any call;
+- 429 (the platform refused, honouring Retry-After / x-rate-limit-reset) -> safe to retry;
+- a preparing call that timed out, dropped or got a 5xx   -> retried (it creates no post);
+- the creating call that timed out, dropped or got a 5xx  -> `unknown`: the post may exist;
+- any other 4xx                                            -> `failed`, with the platform's reason.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import httpx
+
+SENT_BUT_NO_ANSWER = (httpx.ReadTimeout, httpx.WriteTimeout, httpx.RemoteProtocolError, httpx.ReadError,
+                      httpx.WriteError)
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class PostError(Exception):
+    """A post that did not go out. `outcome` is `failed` (safe to retry later) or `unknown`."""
+
+    def __init__(self, outcome: str, reason: str) -> None:
+        super().__init__(reason)
+        self.outcome = outcome
+        self.reason = reason
+
+
+def retry_after(response: httpx.Response, now: float) -> float | None:
+    """Seconds to wait, from `Retry-After` (seconds or a date) or `x-rate-limit-reset` (epoch)."""
+    value = response.headers.get("retry-after")
+    if value:
+        if value.strip().isdigit():
+            return float(value)
+        parsed = email.utils.parsedate_to_datetime(value)
+        return max(parsed.timestamp() - now, 0.0) if parsed else None
+    reset = response.headers.get("x-rate-limit-reset")
+    if reset and reset.strip().isdigit():
+        return max(float(reset) - now, 0.0)
+    return None
+
+
+class Api:
+    """An httpx client with the retry policy above; `reason` extracts a platform's error text."""
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        reason: Callable[[httpx.Response], str],
+        *,
+        retries: int = 3,
+        max_wait: float = 120.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.client = client
+        self.reason = reason
+        self.retries = retries
+        self.max_wait = max_wait
+        self.sleep = sleep
+        self.clock = clock
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        creates: bool = False,
+        ok: Iterable[int] = (200, 201),
+        **kwargs: Any,
+    ) -> httpx.Response:
+        allowed = tuple(ok)
+        for attempt in range(self.retries + 1):
+            last = attempt == self.retries
+            try:
+                response = self.client.request(method, url, **kwargs)
+            except NOT_SENT as exc:
+                if last:
+                    raise PostError("failed", f"unreachable: {type(exc).__name__}") from None
+                self.sleep(2**attempt)
+                continue
+            except SENT_BUT_NO_ANSWER as exc:
+                if creates:
+                    raise PostError("unknown", f"no answer after sending: {type(exc).__name__}") from None
+                if last:
+                    raise PostError("failed", f"no answer: {type(exc).__name__}") from None
+                self.sleep(2**attempt)
+                continue
+            if response.status_code in allowed:
+                return response
+            if response.status_code == 429:
+                wait = retry_after(response, self.clock())
+                wait = 2.0**attempt if wait is None else wait
+                if last or wait > self.max_wait:
+                    raise PostError("failed", f"rate limited (429): {self.reason(response)}")
+                self.sleep(wait)
+                continue
+            if response.status_code >= 500:
+                if creates:
+                    raise PostError("unknown", f"HTTP {response.status_code} on the creating call: "
+                                               f"{self.reason(response)}")
+                if last:
+                    raise PostError("failed", f"HTTP {response.status_code}: {self.reason(response)}")
+                self.sleep(2**attempt)
+                continue
+            raise PostError("failed", f"HTTP {response.status_code}: {self.reason(response)}")
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def json_reason(response: httpx.Response) -> str:
+    """A readable reason from the common JSON error shapes, else the start of the body."""
+    try:
+        data = response.json()
+    except ValueError:
+        return response.text[:200]
+    if isinstance(data, dict):
+        err = data.get("error")
+        if isinstance(err, dict):
+            return str(err.get("message") or err.get("code") or err)
+        if isinstance(err, str):
+            return str(data.get("error_description") or err)
+        for key in ("detail", "title", "message"):
+            if data.get(key):
+                return str(data[key])
+        if isinstance(data.get("errors"), list) and data["errors"]:
+            first = data["errors"][0]
+            return str(first.get("message") if isinstance(first, dict) else first)
+    return str(data)[:200]

@@ -1,0 +1,376 @@
+"""`konten publish`: SOP steps 7–8, every due item onto every platform it targets, exactly once.
+
+Order of work:
+1. read and validate the items on the default branch; keep those due (`publish_at` passed or
+   absent), in order of `publish_at`;
+2. for an item that still has a platform to do, re-verify the approval chain of the PR that
+   brought it in, with this (default-branch) evaluator — a forged or bypassed status publishes
+   nothing — and record the approval trail in the ledger;
+3. one worker per platform walks the items in order (a slow platform holds up only itself):
+   claim `pending` in the ledger (compare-and-swap: a second run loses the claim), post, then
+   record `published`, `failed` or `unknown`.
+Tokens come only from the environment and are masked out of everything written or printed.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+import httpx
+
+from pipeline import messages
+from pipeline.chain import Verdict, evaluate
+from pipeline.config import Sop
+from pipeline.content import Item, Media
+from pipeline.errors import ApprovalError
+from pipeline.ledger import (
+    Conflict,
+    ItemRecord,
+    Ledger,
+    PlatformRecord,
+    StepRecord,
+    file_digest,
+    fingerprint,
+)
+from pipeline.platforms import PLATFORMS
+from pipeline.platforms.base import Job, Platform, TokenStore
+from pipeline.platforms.transport import Api, PostError, json_reason
+from pipeline.validate import validate_paths
+
+MAX_AUTO_ATTEMPTS = 3
+
+
+@dataclass
+class Attempt:
+    """What happened to one item on one platform in this run."""
+
+    item: str
+    platform: str
+    state: str  # published, failed, unknown, skipped, dry-run
+    url: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class Approval:
+    """The verified approval of an item: the PR and the SOP steps as the ledger keeps them."""
+
+    pr: dict[str, object]
+    steps: list[StepRecord]
+
+
+class Redactor:
+    """Masks every secret value wherever text leaves the process (ledger, logs, summaries)."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+
+    def __call__(self, text: str | None) -> str | None:
+        if text is None:
+            return None
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
+
+
+def all_secret_names() -> list[str]:
+    names = [n for p in PLATFORMS.values() for n in p.secrets]
+    return names + ["GITHUB_TOKEN", "KONTEN_TOKEN_KEY"]
+
+
+def due_items(items: list[Item], now: datetime) -> list[Item]:
+    """Items whose time has come, earliest first (no time = as soon as merged)."""
+    floor = datetime.min.replace(tzinfo=timezone.utc)
+    ready = [i for i in items if i.publish_at is None or i.publish_at <= now]
+    return sorted(ready, key=lambda i: (i.publish_at or floor, i.id))
+
+
+def approval_steps(sop: Sop, verdict: Verdict, opened_at: datetime, merged_at: datetime | None,
+                   published_at: datetime | None) -> list[StepRecord]:
+    """The SOP's eight steps as they happened, for the archive's approval record."""
+
+    def minutes(start: datetime | None, end: datetime | None) -> float | None:
+        return round((end - start).total_seconds() / 60, 1) if start and end else None
+
+    def iso(moment: datetime | None) -> str | None:
+        return moment.isoformat() if moment else None
+
+    steps = [StepRecord(1, "author", sop.author_name, [], None, iso(opened_at), None, sop.draft_minutes, False),
+             StepRecord(2, "author", sop.author_name, [], None, iso(opened_at), None, sop.submit_minutes, False)]
+    for n, (role, status) in enumerate(zip(sop.chain, verdict.roles), start=3):
+        taken = minutes(status.started_at, status.finished_at)
+        steps.append(StepRecord(n, role.id, role.name, [login for login, _ in status.approvers],
+                                iso(status.started_at), iso(status.finished_at), taken, role.minutes,
+                                taken is not None and taken > role.minutes))
+    final = verdict.roles[-1].finished_at if verdict.roles else None
+    handover = minutes(final, merged_at)
+    steps.append(StepRecord(len(steps) + 1, sop.chain[-1].id, sop.chain[-1].name, [], iso(final), iso(merged_at),
+                            handover, sop.handover_minutes, handover is not None and handover > sop.handover_minutes))
+    posting = minutes(merged_at, published_at)
+    steps.append(StepRecord(len(steps) + 1, "publisher", sop.publisher_name, list(sop.admins), iso(merged_at),
+                            iso(published_at), posting, sop.publish_minutes,
+                            posting is not None and posting > sop.publish_minutes))
+    return steps
+
+
+class GitHubApprovals:
+    """Finds the PR that brought an item in and re-evaluates its chain (default-branch code)."""
+
+    def __init__(self, gh: object, sop: Sop, root: Path, ledger: Ledger, head_sha: str | None = None) -> None:
+        self.gh = gh
+        self.sop = sop
+        self.root = root
+        self.ledger = ledger
+        self.head_sha = head_sha
+
+    def _candidates(self, item: Item) -> list[int]:
+        record = self.ledger.item(item.id)
+        if record is not None and record.pr.get("number"):
+            return [int(record.pr["number"])]  # type: ignore[call-overload]
+        shas = []
+        if (self.root / ".git").exists():
+            out = subprocess.run(["git", "-C", str(self.root), "log", "-1", "--format=%H", "--", f"content/{item.id}"],
+                                 capture_output=True, text=True, check=False)
+            shas.append(out.stdout.strip())
+        if self.head_sha:
+            shas.append(self.head_sha)
+        numbers: list[int] = []
+        for sha in filter(None, shas):
+            numbers += [n for n in self.gh.pulls_for_commit(sha) if n not in numbers]  # type: ignore[attr-defined]
+        return numbers
+
+    def verify(self, item: Item) -> Approval:
+        for number in self._candidates(item):
+            pull = self.gh.pull(number)  # type: ignore[attr-defined]
+            if not any(f.startswith(f"content/{item.id}/") for f in pull.files):
+                continue
+            if not pull.merged:
+                raise ApprovalError("publish.not_merged", item=item.id, number=number)
+            verdict = evaluate(self.sop.chain, pull.facts, pull.merged_at or datetime.now(timezone.utc),
+                               one_role_per_person=self.sop.one_role_per_person)
+            if verdict.state != "approved":
+                raise ApprovalError("publish.not_approved", item=item.id, number=number,
+                                    done=verdict.approved_count, total=len(self.sop.chain))
+            pr = {"number": number, "url": pull.html_url, "author": pull.facts.author,
+                  "merged_at": pull.merged_at.isoformat() if pull.merged_at else None, "title": pull.title}
+            return Approval(pr, approval_steps(self.sop, verdict, pull.facts.ready_at, pull.merged_at, None))
+        raise ApprovalError("publish.no_pr", item=item.id)
+
+
+@dataclass
+class Publisher:
+    sop: Sop
+    root: Path
+    ledger: Ledger
+    approvals: Callable[[Item], Approval]
+    tokens: TokenStore
+    now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    media_base_url: str = ""
+    run_id: str | None = None
+    out: Callable[[str], None] = print
+    transport: httpx.BaseTransport | None = None  # for tests that need a specific transport
+    sleep: Callable[[float], None] | None = None
+
+    def __post_init__(self) -> None:
+        self.redact = Redactor(self.environ.get(n, "") for n in all_secret_names())
+        self._lock = threading.Lock()
+
+    # -- what to do ---------------------------------------------------------------------------
+    def items(self) -> list[Item]:
+        report = validate_paths([self.root / "content"], self.sop, self.root / "content")
+        bad = {p.file for p in report.errors}
+        for problem in report.errors:
+            self.out(messages.t("publish.invalid", self.sop.language, problem=problem.render(self.sop.language)))
+        return [i for i in report.items if i.file not in bad]
+
+    def todo(self, item: Item) -> list[str]:
+        """The platforms of `item` that still need a post: never posted, or failed and retryable.
+
+        `published`, `unknown` and `pending` (another run, or a dead one: then unknown) are left
+        alone; the admin resolves those with `konten ledger resolve`.
+        """
+        names = []
+        for target in item.targets:
+            record, _ = self.ledger.platform(item.id, target.platform)
+            if record is None or (record.state == "failed" and record.attempts < MAX_AUTO_ATTEMPTS):
+                names.append(target.platform)
+        return names
+
+    def media_url(self, item: Item) -> Callable[[Media], str]:
+        base = self.media_base_url.rstrip("/")
+        return lambda media: f"{base}/{item.id}/{media.file}"
+
+    # -- the run ------------------------------------------------------------------------------
+    def run(self, dry_run: bool = False) -> list[Attempt]:
+        lang = self.sop.language
+        work: list[tuple[Item, list[str]]] = []
+        attempts: list[Attempt] = []
+        for item in due_items(self.items(), self.now()):
+            platforms = self.todo(item)
+            if not platforms:
+                continue
+            if dry_run:
+                attempts += self.describe(item, platforms)
+                continue
+            try:
+                approval = self.approvals(item)
+            except ApprovalError as exc:
+                self.out(messages.t("publish.refused", lang, item=item.id, reason=exc.render(lang)))
+                attempts += [Attempt(item.id, p, "refused", reason=exc.render(lang)) for p in platforms]
+                continue
+            owner = self.record_item(item, approval)
+            if owner != item.id:
+                self.out(messages.t("publish.renamed", lang, item=item.id, owner=owner))
+                attempts += [Attempt(item.id, p, "skipped", reason=f"= {owner}") for p in platforms]
+                continue
+            work.append((item, platforms))
+        if dry_run or not work:
+            return attempts
+        by_platform: dict[str, list[Item]] = {}
+        for item, platforms in work:
+            for name in platforms:
+                by_platform.setdefault(name, []).append(item)
+        with ThreadPoolExecutor(max_workers=len(by_platform)) as pool:
+            futures = [pool.submit(self.worker, name, items) for name, items in by_platform.items()]
+            for future in futures:
+                attempts += future.result()
+        self.finish_items([item for item, _ in work])
+        return attempts
+
+    def describe(self, item: Item, platforms: list[str]) -> list[Attempt]:
+        """--dry-run: exactly what would be sent where; nothing is sent, nothing recorded."""
+        lang = self.sop.language
+        out = []
+        for name in platforms:
+            target = item.target(name)
+            assert target is not None
+            media = ", ".join(m.file for m in item.media) or messages.t("preview.no_media", lang)
+            self.out(messages.t("publish.would", lang, item=item.id, platform=messages.platform_label(name),
+                                caption=target.caption, media=media, options=target.options or ""))
+            out.append(Attempt(item.id, name, "dry-run"))
+        return out
+
+    def record_item(self, item: Item, approval: Approval) -> str:
+        """Write the item's archive record; return the item that owns this content (rename check)."""
+        digest = fingerprint(item.title, item.caption, [file_digest(m.path) for m in item.media])
+        owner = self.ledger.claim_fingerprint(digest, item.id)
+        if owner != item.id:
+            existing = self.ledger.item(owner)
+            if existing is not None and item.id not in existing.aliases:
+                existing.aliases.append(item.id)
+                self.ledger.write_item(existing)
+            return owner
+        self.ledger.write_item(ItemRecord(
+            item=item.id, title=item.title, kind=item.kind, caption=item.caption,
+            platforms=[t.platform for t in item.targets],
+            media=[{"file": m.file, "alt": m.alt, "kind": m.info.kind, "mime": m.info.mime} for m in item.media],
+            publish_at=item.publish_at.isoformat() if item.publish_at else None,
+            fingerprint=digest, pr=approval.pr, steps=approval.steps,
+            sop={"number": self.sop.number, "title": self.sop.title},
+        ))
+        return owner
+
+    def finish_items(self, items: list[Item]) -> None:
+        """Close SOP step 8 in each item's record once all its platforms are done."""
+        for item in items:
+            record = self.ledger.item(item.id)
+            if record is None:
+                continue
+            times = []
+            for name in record.platforms:
+                platform_record, _ = self.ledger.platform(item.id, name)
+                if platform_record is None or platform_record.state != "published":
+                    break
+                times.append(datetime.fromisoformat(platform_record.at))
+            else:
+                last = record.steps[-1]
+                if times and last.finished_at is None:
+                    start = datetime.fromisoformat(last.started_at) if last.started_at else None
+                    end = max(times)
+                    taken = round((end - start).total_seconds() / 60, 1) if start else None
+                    record.steps[-1] = replace(last, finished_at=end.isoformat(), minutes_taken=taken,
+                                               overdue=taken is not None and taken > last.standard)
+                    self.ledger.write_item(record)
+
+    def worker(self, name: str, items: list[Item]) -> list[Attempt]:
+        platform = PLATFORMS[name]
+        missing = [s for s in platform.secrets if not self.environ.get(s)]
+        if missing:
+            reason = messages.t("publish.no_secret", self.sop.language, names=", ".join(missing))
+            return [Attempt(i.id, name, "failed", reason=reason) for i in items]
+        timeout = httpx.Timeout(60.0, connect=10.0)
+        with httpx.Client(timeout=timeout, transport=self.transport, follow_redirects=False) as client:
+            api = Api(client, json_reason, **({"sleep": self.sleep} if self.sleep else {}))
+            return [self.post_one(platform, item, api) for item in items]
+
+    def post_one(self, platform: Platform, item: Item, api: Api) -> Attempt:
+        name = platform.name
+        record, version = self.ledger.platform(item.id, name)
+        attempts = record.attempts if record else 0
+        history = record.history if record else []
+        pending = PlatformRecord(name, "pending", self.now().isoformat(), attempts=attempts + 1, run=self.run_id,
+                                 history=history)
+        try:
+            version = self.ledger.write_platform(item.id, pending, version)
+        except Conflict:
+            return Attempt(item.id, name, "skipped", reason="claimed by another run")
+        target = item.target(name)
+        assert target is not None
+        job = Job(
+            item=item, target=target, settings=self.sop.platforms[name].options,
+            secrets={s: self.environ[s] for s in platform.secrets}, urls=platform.endpoints(self.environ),
+            media_url=self.media_url(item), tokens=self.tokens, progress=self.progress(item, name),
+        )
+        try:
+            posted = platform.publish(job, api)
+        except PostError as exc:
+            state, reason, url, post_id = exc.outcome, self.redact(exc.reason), None, None
+        except Exception as exc:  # an adapter bug must not lose the claim: the post may exist
+            state, reason, url, post_id = "unknown", self.redact(f"{type(exc).__name__}: {exc}"), None, None
+        else:
+            state, reason, url, post_id = "published", None, posted.url, posted.post_id
+        final = PlatformRecord(name, state, self.now().isoformat(), post_id=post_id, url=url, error=reason,
+                               attempts=attempts + 1, run=self.run_id,
+                               history=history + [{"state": state, "at": self.now().isoformat(), "error": reason}])
+        self.write_final(item.id, final, version)
+        return Attempt(item.id, name, state, url=url, reason=reason)
+
+    def write_final(self, item_id: str, record: PlatformRecord, version: str | None) -> None:
+        """Record the outcome; a conflict here means an admin resolved it meanwhile: keep theirs."""
+        try:
+            self.ledger.write_platform(item_id, record, version)
+        except Conflict:
+            self.out(messages.t("publish.conflict", self.sop.language, item=item_id, platform=record.platform))
+
+    def progress(self, item: Item, platform: str) -> Callable[[str, int, int], None]:
+        marks: dict[str, int] = {}
+        label = messages.platform_label(platform)
+
+        def report(what: str, done: int, total: int) -> None:
+            percent = int(done * 100 / total) if total else 100
+            step = percent // 25
+            if marks.get(what) != step:
+                marks[what] = step
+                with self._lock:
+                    self.out(messages.t("publish.progress", self.sop.language, item=item.id, platform=label,
+                                        what=what, percent=percent))
+
+        return report
+
+
+def summary_markdown(attempts: list[Attempt], lang: str) -> str:
+    head = messages.t("publish.table", lang)
+    lines = [head, "|---|---|---|---|"]
+    for a in attempts:
+        link = f"[{a.url}]({a.url})" if a.url else (a.reason or "")
+        lines.append(f"| `{a.item}` | {messages.platform_label(a.platform)} | "
+                     f"{messages.t('publish.state.' + a.state, lang)} | {link.replace('|', '/')} |")
+    return "\n".join(lines) + "\n"
