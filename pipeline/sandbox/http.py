@@ -251,7 +251,7 @@ class FakeServer:
             self.requests.append(request)
         fault = self._take_fault(request)
         response: Response | None = None
-        if fault is None or fault.apply:
+        if fault is None or fault.apply or (fault.status is None and not fault.drop):
             with self.lock:
                 response = self.dispatch(request)
         delay = self.latency + (fault.delay if fault else 0.0)
