@@ -14,7 +14,7 @@ from typing import Any
 
 from pipeline.config import Sop
 from pipeline.errors import Problem
-from pipeline.fields import Fields
+from pipeline.fields import Fields, type_name
 from pipeline.media import MediaInfo, sniff
 from pipeline.yamlio import Path_, YamlSyntaxError, line_of, load
 
@@ -76,8 +76,8 @@ def find_items(paths: list[Path]) -> Iterator[Path]:
     """Every item folder at or below the given paths (a path may be a folder or an index.md)."""
     seen: set[Path] = set()
     for path in paths:
-        if path.is_file() and path.name == INDEX:
-            candidates: Any = [path]
+        if path.is_file():
+            candidates: Any = [path if path.name == INDEX else path.parent / INDEX]
         elif path.is_dir():
             candidates = sorted(path.rglob(INDEX))
         else:
@@ -177,6 +177,11 @@ def _publish_at(f: Fields, sop: Sop) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    if isinstance(value, str):
         for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M%z"):
             try:
                 value = datetime.strptime(value.strip(), fmt)
@@ -258,7 +263,7 @@ def _targets(f: Fields, sop: Sop, registry: dict[str, Any], caption: str, body_l
     seen: set[str] = set()
     for raw_name, path in names:
         if not isinstance(raw_name, str):
-            f.problem(path, "field.type", expected="text", got=type(raw_name).__name__, value=raw_name)
+            f.problem(path, "field.type", expected="text", got=type_name(raw_name), value=raw_name)
             continue
         name = ALIASES.get(raw_name.lower(), raw_name.lower())
         if name not in registry:

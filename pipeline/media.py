@@ -84,8 +84,10 @@ def _video(path: Path, fmt: str, size: int) -> MediaInfo:
         if meta is not None:
             if meta.has("duration"):
                 duration = meta.get("duration").total_seconds()
-            width = meta.get("width") if meta.has("width") else None
-            height = meta.get("height") if meta.has("height") else None
+            # MP4 keeps the size at the top; WebM inside its "Video stream" group.
+            groups = [meta, *meta.iterGroups()] if hasattr(meta, "iterGroups") else [meta]
+            width = next((g.get("width") for g in groups if g.has("width")), None)
+            height = next((g.get("height") for g in groups if g.has("height")), None)
     if duration is None:
         return MediaInfo("unknown", fmt, mime, size)
     return MediaInfo("video", fmt, mime, size, width, height, duration=duration)

@@ -18,6 +18,18 @@ _UNITS = {
     "weighted": ("karakter berbobot (tautan = 23, emoji = 2)", "weighted characters (links 23, emoji 2)"),
 }
 
+# The value types `fields.type_name` reports, as people say them.
+_TYPES = {
+    "text": ("teks", "text"),
+    "number": ("angka", "number"),
+    "true/false": ("true/false (ya/tidak)", "true/false"),
+    "list": ("daftar", "list"),
+    "mapping": ("pasangan kunci: nilai", "mapping"),
+    "(empty)": ("(kosong)", "(empty)"),
+    "date": ("tanggal", "date"),
+    "datetime": ("tanggal dan jam", "date and time"),
+}
+
 PLATFORM_LABELS = {"x": "X (Twitter)", "facebook": "Facebook", "instagram": "Instagram", "youtube": "YouTube",
                    "tiktok": "TikTok"}
 
@@ -275,17 +287,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 }
 
 
-def t(key: str, lang: str = "id", **params: Any) -> str:
-    """The sentence for `key` in `lang`, with parameters filled in (unknown keys show the key)."""
-    pair = CATALOGUE.get(key)
+def t(code: str, lang: str = "id", /, **params: Any) -> str:
+    """The sentence for `code` in `lang`, with parameters filled in (unknown codes show the code)."""
+    pair = CATALOGUE.get(code)
     if pair is None:
-        return key + (f" {params}" if params else "")
+        return code + (f" {params}" if params else "")
+    en = lang == "en"
     if "unit" in params:
         params = {**params, "unit": unit_label(params["unit"], lang)}
-    text = pair[lang == "en"].format(**params) if params else pair[lang == "en"]
-    hint = params.get("hint")
-    if hint:
-        text += " " + t("hint", lang, hint=hint)
+    for name in ("expected", "got"):
+        if name in params:
+            params = {**params, name: " / ".join(_TYPES.get(p, (p, p))[en] for p in str(params[name]).split(" / "))}
+    text = pair[en].format(**params) if params else pair[en]
+    if params.get("hint") and code != "hint":
+        text += " " + t("hint", lang, hint=params["hint"])
     return text
 
 

@@ -126,7 +126,7 @@ def fence(text: str) -> str:
 def md_inline(text: Any) -> str:
     """Plain text safe inside a Markdown table cell or line: no markup, no @-mention pings."""
     text = str(text).replace("\n", " ")
-    text = re.sub(r"([\\`*_{}\[\]<>()#+!|~])", r"\\\1", text)
+    text = re.sub(r"([\\`*_\[\]<>|~])", r"\\\1", text)
     return text.replace("@", "@\u200b")
 
 

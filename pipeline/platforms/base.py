@@ -117,14 +117,19 @@ class Platform:
         """Every limit of this platform that the item breaks (errors) or nears (warnings)."""
         found = Findings(item, self.name)
         length = self.caption_length(target.caption)
-        if length > self.caption_limit:
-            found.caption(target, "limit.caption", length=length, limit=self.caption_limit, unit=self.caption_unit)
+        limit = self.caption_limit_for(item)
+        if length > limit:
+            found.caption(target, "limit.caption", length=length, limit=limit, unit=self.caption_unit)
         elif self.feed_cut and length > self.feed_cut:
             found.caption(target, "warn.feed_cut", severity="warning", cut=self.feed_cut)
         if self.needs_media and not item.media:
             found.add("limit.needs_media", field="media", line=item.lines.get(("media",)))
         self.rules(item, target, found)
         return found.problems
+
+    def caption_limit_for(self, item: Item) -> int:
+        """The caption limit for this item (a platform may have one per kind of post)."""
+        return self.caption_limit
 
     def rules(self, item: Item, target: Target, found: Findings) -> None:
         """The platform's own limits; subclasses add to `found`."""
@@ -165,4 +170,5 @@ class Platform:
 
 
 def _mb(size: int) -> str:
-    return f"{size / MB:.1f} MB"
+    """Sizes as people read them; exact bytes when the rounding would hide the difference."""
+    return f"{size / MB:.1f} MB" if size % (MB // 10) == 0 else f"{size / MB:.2f} MB ({size:,} byte)"

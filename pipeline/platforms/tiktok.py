@@ -37,6 +37,10 @@ class TikTok(Platform):
     def caption_length(self, text: str) -> int:
         return utf16_length(text)
 
+    def caption_limit_for(self, item: Item) -> int:
+        """A photo post's caption is its description, which may be longer than a video's."""
+        return self.photo_description_limit if item.images and not item.videos else self.caption_limit
+
     def rules(self, item: Item, target: Target, found: Findings) -> None:
         videos, photos = item.videos, item.images
         if videos and (len(videos) > 1 or photos):
@@ -44,11 +48,12 @@ class TikTok(Platform):
         if photos and not videos:
             title = str(target.options.get("title") or item.title)
             if utf16_length(title) > self.photo_title_limit:
-                found.add("limit.title", field="title", line=item.lines.get(("title",)),
-                          length=utf16_length(title), limit=self.photo_title_limit)
-            if utf16_length(target.caption) > self.photo_description_limit:
-                found.caption(target, "limit.caption", length=utf16_length(target.caption),
-                              limit=self.photo_description_limit, unit="utf16")
+                if "title" in target.options:
+                    found.option(target, "title", "limit.title", length=utf16_length(title),
+                                 limit=self.photo_title_limit)
+                else:
+                    found.add("limit.title", field="title", line=item.lines.get(("title",)),
+                              length=utf16_length(title), limit=self.photo_title_limit)
             if len(photos) > self.max_photos:
                 found.add("limit.media_count", field="media", line=item.lines.get(("media",)),
                           count=len(photos), limit=self.max_photos)
