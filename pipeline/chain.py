@@ -32,7 +32,7 @@ Decisions the SOP leaves open, made here:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal, Protocol, get_args
 
@@ -354,21 +354,45 @@ class _Replay:
         )
 
 
+def _arrivals(facts: PullFacts) -> list[Commit]:
+    """Commits at the earliest time they can have reached the PR.
+
+    A commit's date is whatever its author's clock (or `git commit --date`) said, so it is
+    never trusted to be earlier than its predecessor (the PR lists commits in order), nor than
+    a decision (*ya* / *tidak*) given on an earlier commit: a backdated push after the final
+    *ya* must not slip in before the approvals.
+    """
+    index = {c.sha: i for i, c in enumerate(facts.commits)}
+    reviewed: dict[int, datetime] = {}
+    for r in facts.reviews:
+        i = index.get(r.commit_id) if r.commit_id is not None else None
+        if i is not None and r.state in ("APPROVED", "CHANGES_REQUESTED"):
+            reviewed[i] = max(reviewed.get(i, r.at), r.at)
+    out: list[Commit] = []
+    floor: datetime | None = None
+    for i, c in enumerate(facts.commits):
+        at = c.at if floor is None else max(c.at, floor)
+        out.append(c if at == c.at else replace(c, at=at))
+        floor = max(at, reviewed[i]) if i in reviewed else at
+    return out
+
+
 def _timeline(facts: PullFacts) -> list[tuple[datetime, Commit | Review, bool]]:
     """Commits and reviews in the order they happened, each review at its effective time.
 
     Sort keys: a commit is (at, 1, index, 0, 0); a review is (at, 0, 0, 0, id), raised to
     (commit.at, 1, index, 1, id) when that is later, i.e. right after the commit it was given on.
     """
-    index = {c.sha: i for i, c in enumerate(facts.commits)}
+    commits = _arrivals(facts)
+    index = {c.sha: i for i, c in enumerate(commits)}
     keyed: list[tuple[tuple, Commit | Review, bool]] = [
-        ((c.at, 1, i, 0, 0), c, True) for i, c in enumerate(facts.commits)
+        ((c.at, 1, i, 0, 0), c, True) for i, c in enumerate(commits)
     ]
     for r in facts.reviews:
         key: tuple = (r.at, 0, 0, 0, r.id)
         i = index.get(r.commit_id) if r.commit_id is not None else None
         if i is not None:
-            key = max(key, (facts.commits[i].at, 1, i, 1, r.id))
+            key = max(key, (commits[i].at, 1, i, 1, r.id))
         keyed.append((key, r, i is not None))
     keyed.sort(key=lambda item: item[0])
     return [(key[0], event, known) for key, event, known in keyed]

@@ -7,6 +7,7 @@ it is, one comment kept up to date, and the announcement of the final *ya* (SOP 
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -198,10 +199,14 @@ def run(
 
     report = None
     if head is not None:
-        folders = changed_items(files, head)
-        report = validate_paths(folders, sop, head / "content") if folders else Report()
-    body = comment_body(sop, pull, verdict, now, report, root)
-    comments = gh.comments(number)
+        with contextlib.chdir(head.resolve()):  # name files as the author sees them in the repo
+            folders = changed_items(files, Path("."))
+            report = validate_paths(folders, sop, Path("content")) if folders else Report()
+            body = comment_body(sop, pull, verdict, now, report, root)
+    else:
+        body = comment_body(sop, pull, verdict, now, report, root)
+    # Only our own comments count: an author could paste the marker to hijack or silence them.
+    comments = [c for c in gh.comments(number) if c.author.endswith("[bot]")]
     mine = next((c for c in comments if MARKER in c.body), None)
     if mine is None:
         gh.create_comment(number, body)

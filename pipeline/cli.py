@@ -262,6 +262,33 @@ def cmd_ledger_resolve(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
+    from pipeline.demo import run_demo
+
+    work = Path(args.work) if args.work else None
+    result = run_demo(ctx.root, serve=not args.no_serve, port=args.port, lang=ctx.lang, work=work)
+    return 0 if result["published"] and all(r["state"] == "published" for r in result["published"]) else 1
+
+
+def cmd_sandbox(ctx: Context, args: argparse.Namespace) -> int:
+    import time
+
+    from pipeline.sandbox import Sandbox
+
+    with Sandbox(media_root=ctx.content) as sandbox:
+        ctx.out(messages.t("sandbox.running", ctx.lang))
+        for server in sandbox.servers:
+            ctx.out(f"  {server.name:8} {server.url}")
+        ctx.out(messages.t("sandbox.environ", ctx.lang))
+        for key, value in sandbox.environ().items():
+            ctx.out(f"export {key}={value}")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="konten",
@@ -310,6 +337,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-branch", default="konten-data")
     p.add_argument("--now", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_ledger_resolve)
+
+    p = sub.add_parser("demo", help="run the whole SOP end to end on local sandbox servers (no accounts)")
+    p.add_argument("--no-serve", action="store_true", help="do not serve the archive at the end")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--work", help="keep the demo's repository, ledger and site in this folder")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("sandbox", help="start the local GitHub and platform servers and print their settings")
+    p.set_defaults(func=cmd_sandbox)
 
     p = sub.add_parser("setup", help="protect the default branch with a ruleset (dry run unless --apply)")
     p.add_argument("--apply", action="store_true")

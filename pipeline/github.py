@@ -76,6 +76,8 @@ class GitHub:
         try:
             return op(**kwargs)
         except APIError as exc:
+            if exc.status_code is None:  # the connection failed: no answer from GitHub at all
+                raise GitHubError("github.unreachable", reason=_message(exc)) from None
             raise GitHubError("github.api", status=exc.status_code, message=_message(exc)) from None
         except OSError as exc:
             raise GitHubError("github.unreachable", reason=str(exc)) from None

@@ -264,6 +264,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "publish.state.dry-run": ("🔎 uji coba", "🔎 dry run"),
     "ledger.resolved": ("{item} di {platform} dicatat: {state}.", "{item} on {platform} recorded as {state}."),
     "ledger.no_record": ("Tidak ada catatan {item} di {platform}.", "No record of {item} on {platform}."),
+    "sandbox.running": ("Sandbox berjalan (Ctrl-C untuk berhenti):", "Sandbox running (Ctrl-C to stop):"),
+    "sandbox.environ": ("Variabel yang mengarahkan konten ke sandbox:", "Variables that point konten at the sandbox:"),
     # previews
     "preview.heading": ("Pratinjau", "Preview"),
     "preview.scheduled": ("Dijadwalkan tayang", "Scheduled for"),

@@ -1,0 +1,276 @@
+"""`konten demo`: the whole SOP, end to end, on this machine, with no network and no accounts.
+
+It starts the sandbox (the same faithful servers the tests use), creates a repository from the
+project's own `sop.yml` and sample content with sandbox logins in the roles, and plays the SOP
+on one item with a clock it advances: the author opens the PR; the Sub-coordinator says *ya*;
+the Head of Division says *tidak* (late, past the standard); the author corrects; the chain runs
+again to the Commissioner's final *ya*. After every event it runs the real `konten check`, as the
+workflow would, and shows what an approver sees. Then it merges, runs the real `konten publish`
+against the sandbox platforms and `konten archive build`, prints the record, and serves the archive.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pipeline import messages
+from pipeline.sandbox import OWNER, REPO, Sandbox
+
+DEMO_ITEM = "2026/12/video-ayo-cek-dpt"
+AUTHOR = "rina-tekmas"
+ROLES = {
+    "subkoordinator-tekmas": "budi-subkoor",
+    "kabag-hth": "sari-kabag",
+    "sekretaris": "agus-sekretaris",
+    "komisioner-sosdiklih-parmas": "dewi-komisioner",
+}
+ADMIN = "admin-medsos"
+START = datetime.fromisoformat("2026-12-02T07:30:00+07:00")
+
+
+@dataclass
+class Clock:
+    """The demo's time: it starts at `START` and moves only when the demo says so."""
+
+    now: datetime = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, minutes: float) -> None:
+        self.now += timedelta(minutes=minutes)
+
+
+@dataclass
+class Demo:
+    project: Path
+    work: Path
+    say: Callable[[Any], None]
+    lang: str = "id"
+    clock: Clock = field(default_factory=Clock)
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def repo(self) -> str:
+        return f"{OWNER}/{REPO}"
+
+    # -- the stage --------------------------------------------------------------------------
+    def sop_text(self) -> str:
+        """The project's sop.yml with sandbox logins in place of the placeholders."""
+        text = (self.project / "sop.yml").read_text(encoding="utf-8")
+        placeholders = {
+            "ganti-subkoor-tekmas": ROLES["subkoordinator-tekmas"],
+            "ganti-kabag-hth": ROLES["kabag-hth"],
+            "ganti-sekretaris": ROLES["sekretaris"],
+            "ganti-komisioner": ROLES["komisioner-sosdiklih-parmas"],
+            "ganti-admin-medsos": ADMIN,
+        }
+        for old, new in placeholders.items():
+            text = text.replace(old, new)
+        return re.sub(r"language: \w+", f"language: {self.lang}", text, count=1)
+
+    def files(self, folder: Path, prefix: str) -> dict[str, bytes]:
+        return {f"{prefix}/{p.relative_to(folder).as_posix()}": p.read_bytes()
+                for p in sorted(folder.rglob("*")) if p.is_file()}
+
+    def write(self, target: Path, files: dict[str, bytes | None]) -> None:
+        for name, data in files.items():
+            path = target / name
+            if data is None:
+                path.unlink(missing_ok=True)
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+
+    # -- running konten as the workflow would ------------------------------------------------
+    @contextmanager
+    def environment(self, extra: dict[str, str]) -> Iterator[None]:
+        saved = {k: os.environ.get(k) for k in extra}
+        os.environ.update(extra)
+        try:
+            yield
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+    def check(self, sandbox: Sandbox, number: int, event: str, action: str, sender: str) -> None:
+        from pipeline.cli import main
+
+        head = self.work / "pr-head"
+        payload = sandbox.github.event_payload(self.repo, number, event, action, sender)
+        event_path = self.work / "event.json"
+        event_path.write_text(json.dumps(payload), encoding="utf-8")
+        env = {**sandbox.environ(), "GITHUB_EVENT_PATH": str(event_path), "GITHUB_EVENT_NAME": event,
+               "GITHUB_STEP_SUMMARY": str(self.work / "summary.md")}
+        with self.environment(env):
+            code = main(["--root", str(self.work / "main"), "check", "--head", str(head),
+                         "--now", self.clock.now.isoformat()])
+        statuses = sandbox.github.statuses(self.repo, sandbox.github.pull(self.repo, number)["head"]["sha"])
+        status = statuses[0] if statuses else {"state": "?", "description": ""}
+        comment = next((c["body"] for c in sandbox.github.comments(self.repo, number)
+                        if "konten:chain" in c["body"]), "")
+        self.events.append({"at": self.clock.now, "event": f"{event}.{action}", "by": sender,
+                            "state": status["state"], "description": status["description"],
+                            "requested": sandbox.github.requested_reviewers(self.repo, number), "exit": code})
+        self.show(status, comment)
+
+    def show(self, status: dict[str, Any], comment: str) -> None:
+        from rich.markdown import Markdown
+        from rich.panel import Panel
+
+        colour = {"success": "green", "pending": "yellow", "failure": "red"}.get(status["state"], "white")
+        self.say(f"[bold {colour}]● {status['state']}[/] — {status['description']}")
+        terminal = re.sub(r"</?(details|summary)[^>]*>|<!--.*?-->|<sub>|</sub>|<b>|</b>", "", comment)
+        self.say(Panel(Markdown(terminal.split("#### ")[0]), title="PR comment", border_style="dim"))
+
+    # -- the SOP, played ------------------------------------------------------------------------
+    def run(self, serve: bool = True, port: int = 8000) -> dict[str, Any]:
+        main_dir = self.work / "main"
+        head_dir = self.work / "pr-head"
+        item = self.project / "content" / DEMO_ITEM
+        base_files = {"sop.yml": self.sop_text().encode("utf-8")}
+        base_files.update({k: v for k, v in self.files(self.project / "content", "content").items()
+                           if not k.startswith(f"content/{DEMO_ITEM}/")})
+        self.write(main_dir, base_files)
+        with Sandbox(media_root=main_dir / "content", clock=self.clock) as sandbox:
+            gh = sandbox.github
+            collaborators = {login: "write" for login in [AUTHOR, *ROLES.values()]} | {ADMIN: "admin"}
+            gh.create_repo(OWNER, REPO, base_files, collaborators=collaborators)
+            self.say(f"[bold]Sandbox[/] GitHub {gh.url} · X {sandbox.x.url} · Meta {sandbox.meta.url} · "
+                     f"YouTube {sandbox.youtube.url} · TikTok {sandbox.tiktok.url}")
+
+            # Steps 1-2: the author drafts the item and submits it as a pull request.
+            branch = "konten/ayo-cek-dpt"
+            gh.create_branch(self.repo, branch)
+            draft = self.files(item, f"content/{DEMO_ITEM}")
+            draft_text = draft[f"content/{DEMO_ITEM}/index.md"].decode()
+            draft[f"content/{DEMO_ITEM}/index.md"] = draft_text.replace("cukup dengan NIK", "cukup NIK").encode()
+            gh.commit(self.repo, branch, draft, AUTHOR, "Konsep: Ayo Cek DPT")
+            self.write(head_dir, {**base_files, **draft})
+            self.clock.advance(65)
+            number = gh.open_pull(self.repo, branch, "main", AUTHOR, "Konsep: Ayo Cek DPT",
+                                  "Mohon persetujuan konten video Ayo Cek DPT.")
+            self.step("1–2", AUTHOR, "opens the pull request")
+            self.check(sandbox, number, "pull_request", "opened", AUTHOR)
+
+            self.clock.advance(12)
+            self.review(sandbox, number, ROLES["subkoordinator-tekmas"], "APPROVE", "Ya, lanjut ke Kabag.")
+            self.clock.advance(41)  # past the 30-minute standard
+            self.review(sandbox, number, ROLES["kabag-hth"], "REQUEST_CHANGES",
+                        "Tidak: tulis lengkap 'cukup dengan NIK', perbaiki dulu.")
+
+            self.clock.advance(8)
+            fixed = {f"content/{DEMO_ITEM}/index.md": draft_text.encode()}
+            gh.commit(self.repo, branch, fixed, AUTHOR, "Perbaikan sesuai arahan Kabag HTH")
+            self.write(head_dir, fixed)
+            self.step("1", AUTHOR, "corrects the draft")
+            self.check(sandbox, number, "pull_request", "synchronize", AUTHOR)
+
+            for role, minutes, note in (("subkoordinator-tekmas", 6, "Ya."), ("kabag-hth", 9, "Ya, sudah diperbaiki."),
+                                        ("sekretaris", 17, "Ya."), ("komisioner-sosdiklih-parmas", 22, "Ya, terbitkan.")):
+                self.clock.advance(minutes)
+                self.review(sandbox, number, ROLES[role], "APPROVE", note)
+
+            # Step 7: the final concept reaches the admin: the PR is merged.
+            self.clock.advance(3)
+            gh.merge(self.repo, number, ADMIN)
+            self.write(main_dir, self.files(item, f"content/{DEMO_ITEM}"))
+            self.step("7", ADMIN, "merges the approved draft")
+
+            # Step 8: the publisher posts it everywhere, exactly once.
+            self.clock.advance(2)
+            published = self.publish(sandbox)
+            archive = self.archive()
+            self.summary(sandbox, published)
+        if serve and archive is not None:
+            self.serve(archive, port)
+        return {"events": self.events, "published": published, "archive": archive}
+
+    def review(self, sandbox: Sandbox, number: int, login: str, state: str, body: str) -> None:
+        sandbox.github.review(self.repo, number, login, state, body)
+        self.step("3–6", login, f"{state.lower()}: {body}")
+        self.check(sandbox, number, "pull_request_review", "submitted", login)
+
+    def step(self, step: str, who: str, what: str) -> None:
+        when = messages.format_time(self.clock.now, START.tzinfo, self.lang)  # type: ignore[arg-type]
+        self.say(f"\n[bold cyan]{when}[/] · langkah {step} · @{who} {what}")
+
+    def publish(self, sandbox: Sandbox) -> list[dict[str, Any]]:
+        from pipeline.cli import main
+
+        env = {**sandbox.environ(), "GITHUB_SHA": sandbox.github.branch_sha(self.repo, "main"),
+               "GITHUB_STEP_SUMMARY": str(self.work / "summary.md"), "GITHUB_RUN_ID": "1"}
+        with self.environment(env):
+            code = main(["--root", str(self.work / "main"), "publish", "--ledger", str(self.work / "ledger"),
+                         "--now", self.clock.now.isoformat()])
+        from pipeline.ledger import FolderStore, Ledger
+
+        ledger = Ledger(FolderStore(self.work / "ledger"))
+        rows = []
+        for record, platforms in ledger.items():
+            for name, rec in sorted(platforms.items()):
+                rows.append({"item": record.item, "platform": name, "state": rec.state, "url": rec.url})
+        self.say(f"publish exit code {code}")
+        return rows
+
+    def archive(self) -> Path | None:
+        try:
+            from pipeline.archive import build  # type: ignore[attr-defined]
+        except ImportError:
+            return None
+        out = self.work / "site"
+        build(root=self.work / "main", ledger_dir=self.work / "ledger", out_dir=out)
+        return out
+
+    def summary(self, sandbox: Sandbox, published: list[dict[str, Any]]) -> None:
+        from rich.table import Table
+
+        from pipeline.ledger import FolderStore, Ledger
+
+        record = Ledger(FolderStore(self.work / "ledger")).item(DEMO_ITEM)
+        table = Table(title="SOP record")
+        for column in ("step", "role", "who", "taken / standard", "overdue"):
+            table.add_column(column)
+        for step in record.steps if record else []:
+            taken = f"{step.minutes_taken:g}" if step.minutes_taken is not None else "—"
+            table.add_row(str(step.step), step.name, ", ".join("@" + w for w in step.by),
+                          f"{taken} / {step.standard} min", "⏰" if step.overdue else "")
+        self.say(table)
+        posts = Table(title="Posts")
+        for column in ("platform", "state", "link"):
+            posts.add_column(column)
+        for row in published:
+            posts.add_row(row["platform"], row["state"], row["url"] or "")
+        self.say(posts)
+
+    def serve(self, site: Path, port: int) -> None:
+        from pipeline.archive import serve  # type: ignore[attr-defined]
+
+        self.say(f"\nArsip: http://127.0.0.1:{port}/  (Ctrl-C untuk berhenti)")
+        serve(site, port=port)
+
+
+def run_demo(project: Path, serve: bool = True, port: int = 8000, lang: str = "id",
+             work: Path | None = None) -> dict[str, Any]:
+    from rich.console import Console
+
+    console = Console()
+    folder = work or Path(tempfile.mkdtemp(prefix="konten-demo-"))
+    try:
+        return Demo(project, folder, console.print, lang).run(serve=serve, port=port)
+    finally:
+        if work is None and not serve:
+            shutil.rmtree(folder, ignore_errors=True)
