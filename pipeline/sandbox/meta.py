@@ -21,18 +21,17 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
 from PIL import Image, UnidentifiedImageError
 
 from pipeline.sandbox.http import FakeServer, Fault, Request, Response, route
+from pipeline.sandbox.specs import load_openapi
 
 __all__ = ["FetchError", "GraphError", "MediaHost", "MetaServer", "fetch_media"]
 
 SPEC_FILE = "meta_graph_codegen_spec_publishing_subset.json"
-PLATFORM_FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "platforms"
 MIB = 1024 * 1024
 RATE_LIMIT_DOC = "https://developers.facebook.com/docs/graph-api/overview/rate-limiting"
 
@@ -272,7 +271,7 @@ class MetaServer(FakeServer):
         self.call_count = 0
         self._partial_keep: int | None = None
         self._ids = itertools.count(1)
-        spec = json.loads((PLATFORM_FIXTURES / SPEC_FILE).read_text(encoding="utf-8"))
+        spec = load_openapi(SPEC_FILE)
         self._edges = {
             ("Page", "POST", "feed"): _edge_params(spec, "Page", "POST", "feed"),
             # `source` (multipart file) is documented on the photos page but, being a file, the

@@ -13,6 +13,7 @@ It is part of the package (not the tests) because the demo runs the imitations t
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import datetime
 from functools import lru_cache
@@ -39,8 +40,13 @@ _TYPES: dict[str, Any] = {
 
 
 def shared_dir() -> Path:
-    """The read-only `shared` folder that sits beside the repository root."""
-    return Path(__file__).resolve().parents[2].parent / "shared"
+    """The read-only `shared` folder with the official specs: `KONTEN_SHARED_DIR`, else the one
+    beside the repository (found from the working folder, or from this file in a source checkout)."""
+    configured = os.environ.get("KONTEN_SHARED_DIR")
+    if configured:
+        return Path(configured)
+    candidates = [Path.cwd().resolve().parent / "shared", Path(__file__).resolve().parents[2].parent / "shared"]
+    return next((c for c in candidates if (c / "fixtures").is_dir()), candidates[-1])
 
 
 def platform_fixtures() -> Path:
