@@ -1,0 +1,263 @@
+"""The publisher's own guarantees, over real sockets: approval re-verification against GitHub,
+the ledger's compare-and-swap (folder and GitHub data branch), renames, concurrent runs,
+re-runs, dry runs, rotating tokens and secrets that never leak."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from pipeline.config import load_sop
+from pipeline.errors import ApprovalError
+from pipeline.github import GitHub, GitHubStore
+from pipeline.ledger import Conflict, FolderStore, Ledger
+from pipeline.publish import Approval, GitHubApprovals, Publisher, Redactor
+from pipeline.sandbox.github import GitHubServer
+from pipeline.sandbox.meta import MetaServer
+from pipeline.tokens import EncryptedTokens, MissingTokenKey
+
+REPO = Path(__file__).resolve().parents[1]
+ITEM = "2026/11/pengumuman-rekrutmen-badan-adhoc"
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+ROLES = ["budi", "sari", "agus", "dewi"]
+
+
+def sop_text() -> str:
+    text = (REPO / "sop.yml").read_text(encoding="utf-8")
+    for placeholder, login in zip(["ganti-subkoor-tekmas", "ganti-kabag-hth", "ganti-sekretaris", "ganti-komisioner"],
+                                  ROLES):
+        text = text.replace(placeholder, login)
+    return text.replace("ganti-admin-medsos", "admin")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A repository folder with sop.yml and one Facebook-only text item due now."""
+    root = tmp_path / "repo"
+    (root / "content" / ITEM).mkdir(parents=True)
+    (root / "sop.yml").write_text(sop_text(), encoding="utf-8")
+    (root / "content" / ITEM / "index.md").write_text(
+        "---\ntitle: Pengumuman Rekrutmen PPK\nkind: pengumuman\nplatforms: [facebook]\n---\n"
+        "Pendaftaran PPK dibuka 1-7 Desember 2026.\n", encoding="utf-8")
+    return root
+
+
+def always_approved(item: object) -> Approval:
+    return Approval({"number": 7, "url": "https://github.com/o/r/pull/7", "author": "rina"}, [])
+
+
+@pytest.fixture
+def meta() -> MetaServer:
+    with MetaServer() as server:
+        yield server  # type: ignore[misc]
+
+
+def publisher(project: Path, ledger: Ledger, meta: MetaServer, **kwargs: object) -> Publisher:
+    environ = {"KONTEN_FACEBOOK_GRAPH_URL": meta.url, "KONTEN_FACEBOOK_VIDEO_URL": meta.url,
+               "FACEBOOK_PAGE_TOKEN": MetaServer.PAGE_TOKEN}
+    sop = load_sop(project / "sop.yml")
+    sop.platforms["facebook"].options["page_id"] = MetaServer.PAGE_ID
+    out: list[str] = kwargs.pop("out", [])  # type: ignore[assignment]
+    return Publisher(sop=sop, root=project, ledger=ledger, approvals=kwargs.pop("approvals", always_approved),
+                     tokens=EncryptedTokens(ledger.store, environ), now=lambda: NOW, environ=environ,
+                     out=out.append, sleep=lambda s: None, **kwargs)  # type: ignore[arg-type]
+
+
+# -- the ledger's compare-and-swap -------------------------------------------------------------
+def test_folder_store_refuses_a_write_based_on_a_stale_read(tmp_path: Path) -> None:
+    store = FolderStore(tmp_path)
+    first = store.put("ledger/a.json", "1", None, "create")
+    with pytest.raises(Conflict):
+        store.put("ledger/a.json", "2", None, "create again")
+    second = store.put("ledger/a.json", "2", first, "update")
+    with pytest.raises(Conflict):
+        store.put("ledger/a.json", "3", first, "stale update")
+    assert store.get("ledger/a.json") == ("2", second)
+
+
+def test_github_store_uses_the_blob_sha_as_version_on_a_data_branch() -> None:
+    with GitHubServer() as server:
+        server.create_repo("kpu", "konten", {"README.md": b"x"})
+        store = GitHubStore(GitHub("kpu/konten", "ghs_sandbox_token", server.url))
+        assert store.get("ledger/items/a/x.json") == (None, None)
+        version = store.put("ledger/items/a/x.json", '{"state": "pending"}\n', None, "claim")
+        with pytest.raises(Conflict):
+            store.put("ledger/items/a/x.json", "{}", None, "second claim")
+        store.put("ledger/items/a/x.json", '{"state": "published"}\n', version, "done")
+        with pytest.raises(Conflict):
+            store.put("ledger/items/a/x.json", "{}", version, "stale")
+        assert server.file("kpu/konten", "konten-data", "ledger/items/a/x.json") == b'{"state": "published"}\n'
+        assert server.file("kpu/konten", "main", "ledger/items/a/x.json") is None
+        assert list(store.list("ledger")) == ["ledger/items/a/x.json"]
+
+
+# -- exactly once ----------------------------------------------------------------------------
+def test_a_rerun_does_not_post_again(project: Path, tmp_path: Path, meta: MetaServer) -> None:
+    ledger = Ledger(FolderStore(tmp_path / "ledger"))
+    first = publisher(project, ledger, meta).run()
+    assert [(a.platform, a.state) for a in first] == [("facebook", "published")]
+    assert publisher(project, ledger, meta).run() == []
+    assert len(meta.page_posts) == 1
+    record, _ = ledger.platform(ITEM, "facebook")
+    assert record is not None and record.state == "published" and record.url
+
+
+def test_a_renamed_folder_is_not_posted_again(project: Path, tmp_path: Path, meta: MetaServer) -> None:
+    ledger = Ledger(FolderStore(tmp_path / "ledger"))
+    publisher(project, ledger, meta).run()
+    shutil.move(str(project / "content" / ITEM), str(project / "content" / "2026/11/pengumuman-ppk"))
+    attempts = publisher(project, ledger, meta).run()
+    assert [(a.item, a.state) for a in attempts] == [("2026/11/pengumuman-ppk", "skipped")]
+    assert len(meta.page_posts) == 1
+    record = ledger.item(ITEM)
+    assert record is not None and record.aliases == ["2026/11/pengumuman-ppk"]
+
+
+def test_two_runs_at_once_post_once(project: Path, tmp_path: Path, meta: MetaServer) -> None:
+    ledger = Ledger(FolderStore(tmp_path / "ledger"))
+    meta.latency = 0.2  # both runs are in flight together
+    results: list[list[object]] = []
+    runs = [threading.Thread(target=lambda: results.append(publisher(project, ledger, meta).run())) for _ in range(2)]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+    states = sorted(a.state for attempts in results for a in attempts)  # type: ignore[attr-defined]
+    assert states in (["published", "skipped"], ["published"])
+    assert len(meta.page_posts) == 1
+
+
+def test_not_due_yet_is_left_alone(project: Path, tmp_path: Path, meta: MetaServer) -> None:
+    index = project / "content" / ITEM / "index.md"
+    index.write_text(index.read_text().replace("platforms:", "publish_at: 2026-12-24 09:00\nplatforms:"))
+    assert publisher(project, Ledger(FolderStore(tmp_path / "ledger")), meta).run() == []
+    assert not meta.page_posts and not meta.requests
+
+
+def test_dry_run_sends_and_records_nothing(project: Path, tmp_path: Path, meta: MetaServer) -> None:
+    out: list[str] = []
+    ledger = Ledger(FolderStore(tmp_path / "ledger"))
+    attempts = publisher(project, ledger, meta, out=out).run(dry_run=True)
+    assert [(a.platform, a.state) for a in attempts] == [("facebook", "dry-run")]
+    assert meta.requests == [] and not (tmp_path / "ledger").exists()
+    assert any("Pendaftaran PPK dibuka" in line and "Facebook" in line for line in out)
+
+
+def test_a_refused_approval_posts_nothing(project: Path, tmp_path: Path, meta: MetaServer) -> None:
+    def refuse(item: object) -> Approval:
+        raise ApprovalError("publish.not_approved", item=ITEM, number=7, done=2, total=4)
+
+    attempts = publisher(project, Ledger(FolderStore(tmp_path / "ledger")), meta, approvals=refuse).run()
+    assert [(a.platform, a.state) for a in attempts] == [("facebook", "refused")]
+    assert "2/4" in (attempts[0].reason or "")
+    assert meta.requests == []
+
+
+def test_secrets_never_reach_the_ledger_or_the_output(project: Path, tmp_path: Path, meta: MetaServer) -> None:
+    out: list[str] = []
+    ledger = Ledger(FolderStore(tmp_path / "ledger"))
+    meta.expire_token(MetaServer.PAGE_TOKEN)  # the error path is where tokens leak
+    attempts = publisher(project, ledger, meta, out=out).run()
+    assert attempts[0].state == "failed"
+    written = "".join(p.read_text() for p in (tmp_path / "ledger").rglob("*.json"))
+    for text in (written, "\n".join(out), json.dumps([a.__dict__ for a in attempts])):
+        assert MetaServer.PAGE_TOKEN not in text
+
+
+def test_the_redactor_masks_every_secret() -> None:
+    redact = Redactor(["s3cr3t-token", "abc", ""])
+    assert redact("token=s3cr3t-token&x=abc") == "token=***&x=abc"  # too short to be a secret: kept
+
+
+# -- approvals re-verified against GitHub -------------------------------------------------------
+class Stage:
+    """A sandbox repository where the demo item arrives by pull request."""
+
+    def __init__(self, server: GitHubServer, project: Path) -> None:
+        self.server = server
+        self.repo = "kpu/konten"
+        files = {"sop.yml": sop_text().encode()}
+        collaborators = {login: "write" for login in ["rina", *ROLES]} | {"admin": "admin"}
+        server.create_repo("kpu", "konten", files, collaborators=collaborators)
+        server.create_branch(self.repo, "konten/ppk")
+        item = project / "content" / ITEM / "index.md"
+        server.commit(self.repo, "konten/ppk", {f"content/{ITEM}/index.md": item.read_bytes()}, "rina", "Konsep")
+        self.number = server.open_pull(self.repo, "konten/ppk", "main", "rina", "Konsep PPK")
+
+    def approve(self, logins: list[str]) -> None:
+        for login in logins:
+            self.server.review(self.repo, self.number, login, "APPROVE")
+
+    def merge(self) -> str:
+        return self.server.merge(self.repo, self.number, "admin")
+
+
+def the_item(project: Path) -> object:
+    from pipeline.content import read_item
+
+    item, problems = read_item(project / "content" / ITEM, load_sop(project / "sop.yml"), project / "content")
+    assert item is not None and not problems
+    return item
+
+
+def approvals_for(server: GitHubServer, project: Path, ledger: Ledger, sha: str) -> GitHubApprovals:
+    gh = GitHub("kpu/konten", "ghs_sandbox_token", server.url)
+    return GitHubApprovals(gh, load_sop(project / "sop.yml"), project, ledger, head_sha=sha)
+
+
+def test_a_fully_approved_merged_pr_is_verified_with_its_trail(project: Path, tmp_path: Path) -> None:
+    clock = {"now": NOW}
+    with GitHubServer(clock=lambda: clock["now"]) as server:
+        stage = Stage(server, project)
+        for login in ROLES:
+            clock["now"] += timedelta(minutes=20)
+            stage.approve([login])
+        sha = stage.merge()
+        approval = approvals_for(server, project, Ledger(FolderStore(tmp_path)), sha).verify(the_item(project))
+    assert approval.pr["number"] == stage.number
+    chain_steps = [s for s in approval.steps if 3 <= s.step <= 6]
+    assert [s.by for s in chain_steps] == [[login] for login in ROLES]
+    assert [s.minutes_taken for s in chain_steps] == [20.0, 20.0, 20.0, 20.0]
+
+
+def test_a_forged_status_does_not_publish(project: Path, tmp_path: Path) -> None:
+    """Merged with a green status that someone posted by hand, but only two roles said ya."""
+    with GitHubServer() as server:
+        stage = Stage(server, project)
+        stage.approve(ROLES[:2])
+        head = server.pull(stage.repo, stage.number)["head"]["sha"]
+        server.set_status(stage.repo, head, "success", context="konten/persetujuan", description="forged")
+        sha = stage.merge()
+        with pytest.raises(ApprovalError) as refused:
+            approvals_for(server, project, Ledger(FolderStore(tmp_path)), sha).verify(the_item(project))
+    assert refused.value.code == "publish.not_approved"
+    assert "2/4" in refused.value.render("id")
+
+
+def test_an_item_no_pr_brought_in_is_refused(project: Path, tmp_path: Path) -> None:
+    with GitHubServer() as server:
+        server.create_repo("kpu", "konten", {"sop.yml": sop_text().encode()})
+        sha = server.commit("kpu/konten", "main", {"content/x.md": b"x"}, "admin", "direct push")
+        with pytest.raises(ApprovalError) as refused:
+            approvals_for(server, project, Ledger(FolderStore(tmp_path)), sha).verify(the_item(project))
+    assert refused.value.code == "publish.no_pr"
+
+
+# -- rotating tokens -----------------------------------------------------------------------------
+def test_a_rotated_token_is_kept_encrypted_for_the_next_run(tmp_path: Path) -> None:
+    key = Fernet.generate_key().decode()
+    store = FolderStore(tmp_path)
+    env = {"KONTEN_TOKEN_KEY": key, "TIKTOK_REFRESH_TOKEN": "rt-from-admin"}
+    tokens = EncryptedTokens(store, env)
+    assert tokens.load("TIKTOK_REFRESH_TOKEN") == "rt-from-admin"
+    tokens.save("TIKTOK_REFRESH_TOKEN", "rt-rotated-1")
+    assert "rt-rotated-1" not in (tmp_path / "tokens" / "tiktok_refresh_token.enc").read_text()
+    assert EncryptedTokens(store, env).load("TIKTOK_REFRESH_TOKEN") == "rt-rotated-1"
+    with pytest.raises(MissingTokenKey):
+        EncryptedTokens(store, {"TIKTOK_REFRESH_TOKEN": "x"}).save("TIKTOK_REFRESH_TOKEN", "y")
