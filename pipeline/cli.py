@@ -289,6 +289,24 @@ def cmd_sandbox(ctx: Context, args: argparse.Namespace) -> int:
             return 0
 
 
+def cmd_issue_form(ctx: Context, args: argparse.Namespace) -> int:
+    from pipeline.issueform import cmd_issue_form as run
+
+    return run(ctx, args)
+
+
+def cmd_draft_from_issue(ctx: Context, args: argparse.Namespace) -> int:
+    from pipeline.drafting import cmd_draft_from_issue as run
+
+    return run(ctx, args)
+
+
+def cmd_new(ctx: Context, args: argparse.Namespace) -> int:
+    from pipeline.drafting import cmd_new as run
+
+    return run(ctx, args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="konten",
@@ -346,6 +364,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sandbox", help="start the local GitHub and platform servers and print their settings")
     p.set_defaults(func=cmd_sandbox)
+
+    p = sub.add_parser("issue-form", help="write the 'new content' issue form from sop.yml (--check: fail if stale)")
+    p.add_argument("--check", action="store_true")
+    p.set_defaults(func=cmd_issue_form)
+
+    p = sub.add_parser("draft-from-issue", help="turn a content issue form into a pull request")
+    p.add_argument("--issue", type=int, help="issue number (default: the issue of GITHUB_EVENT_PATH)")
+    p.set_defaults(func=cmd_draft_from_issue)
+
+    p = sub.add_parser("new", help="ask for an item's fields and write its folder")
+    p.set_defaults(func=cmd_new)
 
     p = sub.add_parser("setup", help="protect the default branch with a ruleset (dry run unless --apply)")
     p.add_argument("--apply", action="store_true")

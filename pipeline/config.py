@@ -79,6 +79,7 @@ class Sop:
     one_role_per_person: bool
     status_context: str
     platforms: dict[str, PlatformSettings] = field(hash=False, compare=False)
+    drafters: tuple[str, ...] = ()  # may turn the issue form into a draft besides writers
 
     @property
     def steps(self) -> tuple[Step, ...]:
@@ -136,7 +137,7 @@ def parse_sop(text: str, file: str = CONFIG_NAME) -> Sop:
     if not isinstance(data, dict):
         f.problem((), "config.not_mapping")
         raise ConfigError(f.problems)
-    f.mapping((), ("sop", "kinds", "author", "chain", "publisher", "rules", "platforms"))
+    f.mapping((), ("sop", "kinds", "author", "chain", "publisher", "rules", "platforms", "drafters"))
 
     f.mapping(("sop",), ("number", "title", "effective", "timezone", "language"), required=True)
     tz_name = f.get(("sop", "timezone"), str, default="Asia/Jakarta")
@@ -176,6 +177,7 @@ def parse_sop(text: str, file: str = CONFIG_NAME) -> Sop:
         one_role_per_person=f.get(("rules", "one_role_per_person"), bool, default=True),
         status_context=f.get(("rules", "status_context"), str, default="konten/persetujuan"),
         platforms=platforms,
+        drafters=_logins(f, ("drafters",)) if ("drafters",) in f.lines else (),
     )
     errors = [p for p in f.problems if p.severity == "error"]
     if errors:

@@ -117,7 +117,7 @@ class GitHub:
         ]
         facts = PullFacts(
             number=number,
-            author=pr["user"]["login"],
+            author=_author(pr["user"]["login"], commits),
             head_sha=pr["head"]["sha"],
             ready_at=parse_time(pr["created_at"]),
             draft=bool(pr.get("draft")),
@@ -244,6 +244,14 @@ class GitHubStore:
                 yield from self.list(entry["path"])
             elif entry["path"].endswith(".json"):
                 yield entry["path"]
+
+
+def _author(login: str, commits: list[Commit]) -> str:
+    """Whose draft it is: a PR opened by a bot (the issue-form flow) belongs to its first commit's
+    author, so that person cannot approve their own draft either."""
+    if login.endswith("[bot]") and commits and commits[0].author:
+        return commits[0].author
+    return login
 
 
 def _message(exc: Any) -> str:

@@ -162,6 +162,7 @@ class FakeServer:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # small answers go out at once, not after 40 ms
 
             def log_message(self, format: str, *args: Any) -> None:  # quiet
                 pass
