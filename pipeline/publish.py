@@ -291,8 +291,8 @@ class Publisher:
                     break
                 times.append(datetime.fromisoformat(platform_record.at))
             else:
-                last = record.steps[-1]
-                if times and last.finished_at is None:
+                last = record.steps[-1] if record.steps else None
+                if times and last is not None and last.finished_at is None:
                     start = datetime.fromisoformat(last.started_at) if last.started_at else None
                     end = max(times)
                     taken = round((end - start).total_seconds() / 60, 1) if start else None
@@ -314,6 +314,8 @@ class Publisher:
     def post_one(self, platform: Platform, item: Item, api: Api) -> Attempt:
         name = platform.name
         record, version = self.ledger.platform(item.id, name)
+        if record is not None and not (record.state == "failed" and record.attempts < MAX_AUTO_ATTEMPTS):
+            return Attempt(item.id, name, "skipped", reason="claimed by another run")  # moved on since todo()
         attempts = record.attempts if record else 0
         history = record.history if record else []
         pending = PlatformRecord(name, "pending", self.now().isoformat(), attempts=attempts + 1, run=self.run_id,

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from pipeline.content import Item, Target
-from pipeline.platforms.base import MB, Findings, Platform
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from pipeline.content import Item, Media, Target
+from pipeline.platforms.base import MB, Findings, Job, Platform, Posted
+from pipeline.platforms.facebook import upload_file
+from pipeline.platforms.transport import Api, PostError
 
 PRIVACY = {
     "public": "PUBLIC_TO_EVERYONE",
@@ -11,6 +18,9 @@ PRIVACY = {
     "followers": "FOLLOWER_OF_CREATOR",
     "private": "SELF_ONLY",
 }
+
+#: FILE_UPLOAD rules: pieces of 5–64 MB (a smaller video goes whole), at most 1000 of them
+MIN_CHUNK, MAX_CHUNK, MAX_CHUNKS = 5 * MB, 64 * MB, 1000
 
 
 def utf16_length(text: str) -> int:
@@ -70,3 +80,134 @@ class TikTok(Platform):
         if privacy is not None and privacy_level(privacy) is None:
             found.option(target, "privacy", "field.choice", value=privacy,
                          choices=", ".join([*PRIVACY, *PRIVACY.values()]), hint="")
+
+    # -- publishing -------------------------------------------------------------------------
+    #: KONTEN_TOKEN_KEY too: without it the rotated refresh token cannot be kept, and refreshing
+    #: anyway would kill the admin's token; a missing key stops the run before any call
+    secrets = ("TIKTOK_CLIENT_KEY", "TIKTOK_CLIENT_SECRET", "TIKTOK_REFRESH_TOKEN", "KONTEN_TOKEN_KEY")
+    urls = {"api": "https://open.tiktokapis.com"}
+    #: FILE_UPLOAD piece size (TikTok: 5–64 MB; the last piece takes the remainder)
+    upload_chunk = 10 * MB
+    #: status checks after the upload, at most about 5 minutes
+    poll_waits = (2.0, 3.0, 5.0, 10.0, 10.0, 30.0, 30.0, 60.0, 60.0, 60.0)
+
+    def publish(self, job: Job, api: Api) -> Posted:
+        """Refresh the token (keeping the rotated one), check the creator, then post a video
+        (FILE_UPLOAD, in pieces) or photos (PULL_FROM_URL) and follow its status."""
+        root = job.urls["api"]
+        auth = {"Authorization": f"Bearer {self._access_token(job, api, root)}",
+                "Content-Type": "application/json; charset=UTF-8"}
+
+        def call(path: str, body: dict[str, Any] | None = None, creates: bool = False) -> dict[str, Any]:
+            return _data(api.request("POST", f"{root}{path}", creates=creates, headers=auth, json=body))
+
+        creator = call("/v2/post/publish/creator_info/query/")
+        privacy = self._privacy(job, creator)
+        if job.item.videos:
+            video = job.item.videos[0]
+            limit = creator.get("max_video_post_duration_sec")
+            if isinstance(limit, int) and (video.info.duration or 0) > limit:
+                raise PostError("failed", f"the video lasts {video.info.duration:.0f} s; this TikTok account "
+                                          f"may post at most {limit} s")
+            publish_id = self._upload(job, api, call, video, privacy)
+        else:
+            publish_id = call("/v2/post/publish/content/init/", creates=True, body={
+                "media_type": "PHOTO", "post_mode": "DIRECT_POST",
+                "post_info": {"title": str(job.target.options.get("title") or job.item.title),
+                              "description": job.target.caption, "privacy_level": privacy},
+                "source_info": {"source": "PULL_FROM_URL", "photo_cover_index": 0,
+                                "photo_images": [job.media_url(m) for m in job.item.images]}})["publish_id"]
+        return self._outcome(api, call, str(publish_id), str(creator.get("creator_username") or ""))
+
+    @staticmethod
+    def _access_token(job: Job, api: Api, root: str) -> str:
+        """Refresh-token grant. TikTok rotates the refresh token and the old one dies at once, so
+        the new one is saved before anything else can fail (see `pipeline.tokens`)."""
+        name = "TIKTOK_REFRESH_TOKEN"
+        refresh = job.tokens.load(name) or job.secrets[name]
+        try:
+            reply = api.request("POST", f"{root}/v2/oauth/token/", data={
+                "client_key": job.secrets["TIKTOK_CLIENT_KEY"], "client_secret": job.secrets["TIKTOK_CLIENT_SECRET"],
+                "grant_type": "refresh_token", "refresh_token": refresh})
+        except PostError as exc:
+            raise PostError(exc.outcome, f"TikTok login (refresh token) refused: {exc.reason}; if it persists, "
+                                         f"authorise the app again and set {name}") from None
+        data = reply.json()
+        rotated = data.get("refresh_token")
+        if rotated and rotated != refresh:
+            try:
+                job.tokens.save(name, str(rotated))
+            except Exception as exc:  # the old token is dead now: say so, and post nothing
+                raise PostError("failed", f"TikTok issued a new refresh token that could not be kept "
+                                          f"({type(exc).__name__}); authorise the app again and set {name}") from None
+        if not data.get("access_token"):
+            raise PostError("failed", "TikTok's token reply holds no access token")
+        return str(data["access_token"])
+
+    @staticmethod
+    def _privacy(job: Job, creator: dict[str, Any]) -> str:
+        """The item's privacy, else sop.yml's, else SELF_ONLY (private: safe until set on purpose)."""
+        chosen = job.target.options.get("privacy") or job.settings.get("privacy") or "SELF_ONLY"
+        level = privacy_level(str(chosen))
+        offered = creator.get("privacy_level_options") or []
+        if level not in offered:
+            raise PostError("failed", f"privacy {chosen} is not offered by this TikTok account "
+                                      f"(it offers {', '.join(offered) or 'none'})")
+        return str(level)
+
+    def _upload(self, job: Job, api: Api, call: Callable[..., dict[str, Any]], video: Media, privacy: str) -> str:
+        """video/init with FILE_UPLOAD, then the pieces in order; the post is made when the last lands."""
+        size = video.path.stat().st_size
+        chunk = size if size < MIN_CHUNK else max(MIN_CHUNK, min(self.upload_chunk, MAX_CHUNK, size),
+                                                  -(-size // MAX_CHUNKS))
+        count = size // chunk
+        data = call("/v2/post/publish/video/init/", body={
+            "post_info": {"title": job.target.caption, "privacy_level": privacy},
+            "source_info": {"source": "FILE_UPLOAD", "video_size": size, "chunk_size": chunk,
+                            "total_chunk_count": count}})
+        publish_id, upload_url = str(data["publish_id"]), str(data["upload_url"])
+
+        def piece(offset: int) -> int:
+            return chunk if offset // chunk < count - 1 else size - offset
+
+        def send(offset: int, body: bytes) -> None:
+            api.request("PUT", upload_url, creates=offset + len(body) == size, ok=(200, 201, 206), content=body,
+                        headers={"Content-Type": video.info.mime,
+                                 "Content-Range": f"bytes {offset}-{offset + len(body) - 1}/{size}"})
+
+        def offset_now() -> int:
+            return int(call("/v2/post/publish/status/fetch/", {"publish_id": publish_id}).get("uploaded_bytes", 0))
+
+        upload_file(video, piece, send, offset_now, job.progress)
+        return publish_id
+
+    def _outcome(self, api: Api, call: Callable[..., dict[str, Any]], publish_id: str, username: str) -> Posted:
+        """Follow the publish until TikTok says it is out or FAILED. The post exists already, so a
+        status that cannot be read, or is slow to settle, still counts as posted."""
+        profile = f"https://www.tiktok.com/@{username}" if username else "https://www.tiktok.com"
+        for wait in (0.0, *self.poll_waits):
+            if wait:
+                api.sleep(wait)
+            try:
+                data = call("/v2/post/publish/status/fetch/", {"publish_id": publish_id})
+            except PostError:
+                break
+            if data.get("status") == "FAILED":
+                raise PostError("failed", f"TikTok did not publish it: {data.get('fail_reason') or 'FAILED'}")
+            if data.get("status") == "PUBLISH_COMPLETE":
+                public = data.get("publicaly_available_post_id") or []  # TikTok's spelling
+                if public:  # only public posts get an id; a private one is found on the profile
+                    return Posted(str(public[0]), f"{profile}/video/{public[0]}")
+                break
+        return Posted(publish_id, profile)
+
+
+def _data(reply: httpx.Response) -> dict[str, Any]:
+    """The `data` of TikTok's envelope; an error code other than "ok" (even with HTTP 200) fails."""
+    body = reply.json()
+    if not isinstance(body, dict):
+        raise ValueError("TikTok answered without its JSON envelope")
+    error = body.get("error") or {}
+    if error.get("code", "ok") != "ok":
+        raise PostError("failed", f"TikTok: {error.get('code')}: {error.get('message', '')}")
+    return dict(body.get("data") or {})
