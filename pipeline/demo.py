@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pipeline import messages
 from pipeline.sandbox import OWNER, REPO, Sandbox
@@ -77,6 +78,10 @@ class Demo:
         }
         for old, new in placeholders.items():
             text = text.replace(old, new)
+        from pipeline.sandbox.meta import MetaServer
+
+        text = text.replace('page_id: "000000000000000"', f'page_id: "{MetaServer.PAGE_ID}"\n    app_id: "{MetaServer.APP_ID}"')
+        text = text.replace('user_id: "00000000000000000"', f'user_id: "{MetaServer.IG_USER_ID}"')
         return re.sub(r"language: \w+", f"language: {self.lang}", text, count=1)
 
     def files(self, folder: Path, prefix: str) -> dict[str, bytes]:
@@ -106,11 +111,11 @@ class Demo:
                 else:
                     os.environ[key] = value
 
-    def check(self, sandbox: Sandbox, number: int, event: str, action: str, sender: str) -> None:
+    def check(self, sandbox: Sandbox, number: int, event: str, action: str, sender: str, **extra: Any) -> None:
         from pipeline.cli import main
 
         head = self.work / "pr-head"
-        payload = sandbox.github.event_payload(self.repo, number, event, action, sender)
+        payload = sandbox.github.event_payload(self.repo, number, event, action, sender, **extra)
         event_path = self.work / "event.json"
         event_path.write_text(json.dumps(payload), encoding="utf-8")
         env = {**sandbox.environ(), "GITHUB_EVENT_PATH": str(event_path), "GITHUB_EVENT_NAME": event,
@@ -142,8 +147,6 @@ class Demo:
         head_dir = self.work / "pr-head"
         item = self.project / "content" / DEMO_ITEM
         base_files = {"sop.yml": self.sop_text().encode("utf-8")}
-        base_files.update({k: v for k, v in self.files(self.project / "content", "content").items()
-                           if not k.startswith(f"content/{DEMO_ITEM}/")})
         self.write(main_dir, base_files)
         with Sandbox(media_root=main_dir / "content", clock=self.clock) as sandbox:
             gh = sandbox.github
@@ -174,13 +177,14 @@ class Demo:
 
             self.clock.advance(8)
             fixed = {f"content/{DEMO_ITEM}/index.md": draft_text.encode()}
+            before = gh.branch_sha(self.repo, branch)
             gh.commit(self.repo, branch, fixed, AUTHOR, "Perbaikan sesuai arahan Kabag HTH")
             self.write(head_dir, fixed)
             self.step("1", AUTHOR, "corrects the draft")
-            self.check(sandbox, number, "pull_request", "synchronize", AUTHOR)
+            self.check(sandbox, number, "pull_request", "synchronize", AUTHOR, before=before)
 
             for role, minutes, note in (("subkoordinator-tekmas", 6, "Ya."), ("kabag-hth", 9, "Ya, sudah diperbaiki."),
-                                        ("sekretaris", 17, "Ya."), ("komisioner-sosdiklih-parmas", 22, "Ya, terbitkan.")):
+                                        ("sekretaris", 38, "Ya."), ("komisioner-sosdiklih-parmas", 22, "Ya, terbitkan.")):
                 self.clock.advance(minutes)
                 self.review(sandbox, number, ROLES[role], "APPROVE", note)
 
@@ -195,9 +199,25 @@ class Demo:
             published = self.publish(sandbox)
             archive = self.archive()
             self.summary(sandbox, published)
-        if serve and archive is not None:
+            observed = self.observe(sandbox, number)
+        if serve:
             self.serve(archive, port)
-        return {"events": self.events, "published": published, "archive": archive}
+        return {"events": self.events, "published": published, "archive": archive, "observed": observed}
+
+    def observe(self, sandbox: Sandbox, number: int) -> dict[str, Any]:
+        """What the sandbox saw: for the end-to-end test and for anyone curious."""
+        requests = [json.loads(r.body or b"{}").get("reviewers", [])
+                    for r in sandbox.github.calls("POST", rf"/pulls/{number}/requested_reviewers$")]
+        return {
+            "review_requests": requests,
+            "posts": {
+                "x": len(sandbox.x.posts),
+                "facebook": len(sandbox.meta.page_posts),
+                "instagram": len(sandbox.meta.ig_media),
+                "youtube": len(sandbox.youtube.videos),
+                "tiktok": len(sandbox.tiktok.posts),
+            },
+        }
 
     def review(self, sandbox: Sandbox, number: int, login: str, state: str, body: str) -> None:
         sandbox.github.review(self.repo, number, login, state, body)
@@ -205,7 +225,7 @@ class Demo:
         self.check(sandbox, number, "pull_request_review", "submitted", login)
 
     def step(self, step: str, who: str, what: str) -> None:
-        when = messages.format_time(self.clock.now, START.tzinfo, self.lang)  # type: ignore[arg-type]
+        when = messages.format_time(self.clock.now, ZoneInfo("Asia/Jakarta"), self.lang)
         self.say(f"\n[bold cyan]{when}[/] · langkah {step} · @{who} {what}")
 
     def publish(self, sandbox: Sandbox) -> list[dict[str, Any]]:
@@ -226,13 +246,13 @@ class Demo:
         self.say(f"publish exit code {code}")
         return rows
 
-    def archive(self) -> Path | None:
-        try:
-            from pipeline.archive import build  # type: ignore[attr-defined]
-        except ImportError:
-            return None
+    def archive(self) -> Path:
+        from pipeline.archive import build
+        from pipeline.config import load_sop
+
         out = self.work / "site"
-        build(root=self.work / "main", ledger_dir=self.work / "ledger", out_dir=out)
+        sop = load_sop(self.work / "main" / "sop.yml")
+        build(self.work / "main", self.work / "ledger", out, sop, now=self.clock.now, out=self.say)
         return out
 
     def summary(self, sandbox: Sandbox, published: list[dict[str, Any]]) -> None:
@@ -257,10 +277,9 @@ class Demo:
         self.say(posts)
 
     def serve(self, site: Path, port: int) -> None:
-        from pipeline.archive import serve  # type: ignore[attr-defined]
+        from pipeline.archive import serve
 
-        self.say(f"\nArsip: http://127.0.0.1:{port}/  (Ctrl-C untuk berhenti)")
-        serve(site, port=port)
+        serve(site, port=port, lang=self.lang, out=self.say)
 
 
 def run_demo(project: Path, serve: bool = True, port: int = 8000, lang: str = "id",

@@ -22,11 +22,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 
 from pipeline import messages
-from pipeline.chain import Verdict, evaluate
+from pipeline.chain import PullFacts, Verdict, evaluate
 from pipeline.config import Sop
 from pipeline.content import Item, Media
 from pipeline.errors import ApprovalError
@@ -92,7 +93,7 @@ def due_items(items: list[Item], now: datetime) -> list[Item]:
     return sorted(ready, key=lambda i: (i.publish_at or floor, i.id))
 
 
-def approval_steps(sop: Sop, verdict: Verdict, opened_at: datetime, merged_at: datetime | None,
+def approval_steps(sop: Sop, verdict: Verdict, facts: PullFacts, merged_at: datetime | None,
                    published_at: datetime | None) -> list[StepRecord]:
     """The SOP's eight steps as they happened, for the archive's approval record."""
 
@@ -102,8 +103,12 @@ def approval_steps(sop: Sop, verdict: Verdict, opened_at: datetime, merged_at: d
     def iso(moment: datetime | None) -> str | None:
         return moment.isoformat() if moment else None
 
-    steps = [StepRecord(1, "author", sop.author_name, [], None, iso(opened_at), None, sop.draft_minutes, False),
-             StepRecord(2, "author", sop.author_name, [], None, iso(opened_at), None, sop.submit_minutes, False)]
+    drafted = facts.commits[0].at if facts.commits else None  # when the concept first existed as a commit
+    submit = minutes(drafted, facts.ready_at)
+    steps = [StepRecord(1, "author", sop.author_name, [facts.author], None, iso(drafted), None, sop.draft_minutes,
+                        False),
+             StepRecord(2, "author", sop.author_name, [facts.author], iso(drafted), iso(facts.ready_at), submit,
+                        sop.submit_minutes, submit is not None and submit > sop.submit_minutes)]
     for n, (role, status) in enumerate(zip(sop.chain, verdict.roles), start=3):
         taken = minutes(status.started_at, status.finished_at)
         steps.append(StepRecord(n, role.id, role.name, [login for login, _ in status.approvers],
@@ -160,7 +165,7 @@ class GitHubApprovals:
                                     done=verdict.approved_count, total=len(self.sop.chain))
             pr = {"number": number, "url": pull.html_url, "author": pull.facts.author,
                   "merged_at": pull.merged_at.isoformat() if pull.merged_at else None, "title": pull.title}
-            return Approval(pr, approval_steps(self.sop, verdict, pull.facts.ready_at, pull.merged_at, None))
+            return Approval(pr, approval_steps(self.sop, verdict, pull.facts, pull.merged_at, None))
         raise ApprovalError("publish.no_pr", item=item.id)
 
 
@@ -205,8 +210,15 @@ class Publisher:
         return names
 
     def media_url(self, item: Item) -> Callable[[Media], str]:
+        """Where Instagram and TikTok fetch the media: `media_base_url` (e.g. a CDN or the archive's
+        `/media`), else the repository's raw files at the merged commit — public the moment the
+        item is merged, which the archive (deployed after publishing) is not yet."""
         base = self.media_base_url.rstrip("/")
-        return lambda media: f"{base}/{item.id}/{media.file}"
+        if not base:
+            repo = self.environ.get("GITHUB_REPOSITORY", "")
+            ref = self.environ.get("GITHUB_SHA") or "HEAD"
+            base = f"https://raw.githubusercontent.com/{repo}/{ref}/content"
+        return lambda media: f"{base}/{quote(item.id)}/{quote(media.file)}"
 
     # -- the run ------------------------------------------------------------------------------
     def run(self, dry_run: bool = False) -> list[Attempt]:

@@ -197,8 +197,8 @@ def _url_entities(text: str) -> list[tuple[int, int, str]]:
 
 
 def _chunk_url_entities(text: str, chunk_start: int, chunk_end: int) -> list[list[Any]]:
-    """URL entities of text[start:end], a chunk without spaces (the space before it may be
-    the URL's preceding character, so matching starts there)."""
+    """URL entities of text[chunk_start:chunk_end], a chunk without spaces (the space before
+    it may be the URL's preceding character, so matching starts there)."""
     found: list[list[Any]] = []
     for match in _URL_RE.finditer(text, max(chunk_start - 1, 0), chunk_end):
         url, protocol, domain, path, before = match.group("url", "protocol", "domain", "path", "before")
@@ -228,7 +228,9 @@ def _chunk_url_entities(text: str, chunk_start: int, chunk_end: int) -> list[lis
 # --- emoji ----------------------------------------------------------------------------------
 # X counts a whole emoji sequence (ZWJ family, skin tone, flag, keycap) as one default-weight
 # character. This follows the Unicode emoji sequence grammar over the emoji blocks; like
-# twemoji, plain (c) and (r) stay text unless followed by VS16.
+# twemoji, plain (c) and (r) stay text unless followed by VS16. twitter-text 3.1.0 uses
+# twemoji 11's fixed list instead, so it counts emoji newer than 2018 (U+1F9CF deaf person,
+# skin-toned U+1F91D couples) and ZWJ sequences lacking VS16 by their parts; here they are one.
 
 _PICTOGRAPHS = ("\u203c\u2049\u2122\u2139\u2194-\u2199\u21a9\u21aa\u231a\u231b\u2328\u23cf"
                 "\u23e9-\u23f3\u23f8-\u23fa\u24c2\u25aa\u25ab\u25b6\u25c0\u25fb-\u25fe\u2600-\u27bf"

@@ -12,6 +12,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography.fernet import Fernet
+
 from pipeline.sandbox.http import FakeServer, Request, Response
 
 OWNER = "kpu-jateng"
@@ -54,6 +56,7 @@ class Sandbox:
         self.youtube = YouTubeServer()
         self.tiktok = TikTokServer()
         self.media = StaticHost(media_root)
+        self.token_key = Fernet.generate_key().decode()  # keeps TikTok's rotated token, as in production
         self.servers: list[FakeServer] = [self.github, self.x, self.meta, self.youtube, self.tiktok, self.media]
 
     def start(self) -> Sandbox:
@@ -98,5 +101,6 @@ class Sandbox:
             "TIKTOK_CLIENT_KEY": tt.CLIENT_KEY,
             "TIKTOK_CLIENT_SECRET": tt.CLIENT_SECRET,
             "TIKTOK_REFRESH_TOKEN": tt.REFRESH_TOKEN,
+            "KONTEN_TOKEN_KEY": self.token_key,
             "KONTEN_MEDIA_BASE_URL": f"{self.media.url}/media",
         }
