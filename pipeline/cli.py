@@ -307,6 +307,20 @@ def cmd_new(ctx: Context, args: argparse.Namespace) -> int:
     return run(ctx, args)
 
 
+def cmd_archive_build(ctx: Context, args: argparse.Namespace) -> int:
+    from pipeline.archive import build
+
+    site_url = args.site_url or os.environ.get("KONTEN_SITE_URL", "")
+    build(ctx.root, Path(args.ledger), Path(args.out), ctx.sop, site_url=site_url, now=_now(args), out=ctx.out)
+    return 0
+
+
+def cmd_archive_serve(ctx: Context, args: argparse.Namespace) -> int:
+    from pipeline.archive import serve
+
+    return serve(Path(args.out), port=args.port, lang=ctx.lang, out=ctx.out)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="konten",
@@ -355,6 +369,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-branch", default="konten-data")
     p.add_argument("--now", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_ledger_resolve)
+
+    archive = sub.add_parser("archive", help="the public archive site").add_subparsers(dest="archive_command",
+                                                                                        required=True)
+    p = archive.add_parser("build", help="write the archive's pages from content/ and the ledger, then build it")
+    p.add_argument("--ledger", default="konten-data", help="checkout of the data branch (default: konten-data)")
+    p.add_argument("--out", default="site", help="output folder (default: site)")
+    p.add_argument("--site-url", help="the site's public address (for the feed and links)")
+    p.add_argument("--now", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_archive_build)
+    p = archive.add_parser("serve", help="serve the built archive on http://127.0.0.1:PORT/")
+    p.add_argument("--out", default="site")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=cmd_archive_serve)
 
     p = sub.add_parser("demo", help="run the whole SOP end to end on local sandbox servers (no accounts)")
     p.add_argument("--no-serve", action="store_true", help="do not serve the archive at the end")
