@@ -223,7 +223,7 @@ def cmd_publish(ctx: Context, args: argparse.Namespace) -> int:
         sop=ctx.sop,
         root=ctx.root,
         ledger=ledger,
-        approvals=approvals.verify if approvals else (lambda item: None),  # type: ignore[arg-type,return-value]
+        approvals=approvals.verify if approvals else None,
         tokens=EncryptedTokens(ledger.store),
         now=lambda: _now(args),
         media_base_url=args.media_base_url or os.environ.get("KONTEN_MEDIA_BASE_URL", ""),

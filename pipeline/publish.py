@@ -174,7 +174,7 @@ class Publisher:
     sop: Sop
     root: Path
     ledger: Ledger
-    approvals: Callable[[Item], Approval]
+    approvals: Callable[[Item], Approval] | None  # None only for --dry-run without GitHub
     tokens: TokenStore
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
@@ -232,6 +232,8 @@ class Publisher:
             if dry_run:
                 attempts += self.describe(item, platforms)
                 continue
+            if self.approvals is None:
+                raise ValueError("publishing needs the approvals source; only a dry run can go without")
             try:
                 approval = self.approvals(item)
             except ApprovalError as exc:

@@ -261,3 +261,30 @@ def test_a_rotated_token_is_kept_encrypted_for_the_next_run(tmp_path: Path) -> N
     assert EncryptedTokens(store, env).load("TIKTOK_REFRESH_TOKEN") == "rt-rotated-1"
     with pytest.raises(MissingTokenKey):
         EncryptedTokens(store, {"TIKTOK_REFRESH_TOKEN": "x"}).save("TIKTOK_REFRESH_TOKEN", "y")
+
+
+# -- the admin settles an unknown post ----------------------------------------------------------
+def test_an_unknown_post_is_settled_by_the_admin_and_never_retried_blindly(
+        project: Path, tmp_path: Path, meta: MetaServer, capsys: pytest.CaptureFixture[str]) -> None:
+    from pipeline.cli import main
+    from pipeline.sandbox.http import Fault
+
+    ledger_dir = tmp_path / "ledger"
+    ledger = Ledger(FolderStore(ledger_dir))
+    meta.inject(Fault(method="POST", path=r"/feed$", apply=True, drop=True))  # posted, answer lost
+    assert [a.state for a in publisher(project, ledger, meta).run()] == ["unknown"]
+    assert publisher(project, ledger, meta).run() == []  # unknown is not retried by itself
+    assert len(meta.page_posts) == 1
+
+    url = "https://www.facebook.com/" + meta.page_posts[0]["id"]
+    args = ["--root", str(project), "ledger", "resolve", ITEM, "facebook", "--published", url, "--ledger", str(ledger_dir)]
+    assert main(args) == 0
+    record, _ = ledger.platform(ITEM, "facebook")
+    assert record is not None and (record.state, record.url) == ("published", url)
+    assert "dicatat: published" in capsys.readouterr().out
+
+    # --retry makes a failed-but-retryable record: the next run posts again, on purpose
+    assert main(["--root", str(project), "ledger", "resolve", ITEM, "facebook", "--retry", "--ledger",
+                 str(ledger_dir)]) == 0
+    assert [a.state for a in publisher(project, ledger, meta).run()] == ["published"]
+    assert len(meta.page_posts) == 2
