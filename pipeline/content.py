@@ -6,6 +6,7 @@ problem found (with file, line and field), so an author sees all of them in one 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -90,10 +91,17 @@ def find_items(paths: list[Path]) -> Iterator[Path]:
 
 
 def item_id(folder: Path, content_root: Path) -> str:
+    """The item's folder relative to `content/`: its identity in the ledger and the archive."""
     try:
-        return folder.resolve().relative_to(content_root.resolve()).as_posix()
+        return folder.resolve().relative_to(_real(content_root)).as_posix()
     except ValueError:
         return folder.as_posix()
+
+
+@functools.lru_cache(maxsize=64)
+def _real(path: Path) -> Path:
+    """Resolved once: at 10,000 items every `resolve()` of the same root shows in the profile."""
+    return path.resolve()
 
 
 def read_item(folder: Path, sop: Sop, content_root: Path) -> tuple[Item | None, list[Problem]]:
@@ -149,8 +157,9 @@ def read_item(folder: Path, sop: Sop, content_root: Path) -> tuple[Item | None, 
 
 
 def display_path(path: Path) -> str:
+    """A path as a person finds it: relative to the working folder when it is inside it."""
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return path.resolve().relative_to(_real(Path.cwd())).as_posix()
     except ValueError:
         return path.as_posix()
 
