@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import re
 import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -30,6 +28,7 @@ if str(ROOT) not in sys.path:
 
 from pipeline.cli import main as konten  # noqa: E402
 from pipeline.config import parse_sop  # noqa: E402
+from pipeline.sandbox import environment  # noqa: E402
 from pipeline.sandbox.github import GitHubServer  # noqa: E402
 
 SIZES = (1, 10, 100, 250)
@@ -69,21 +68,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-@contextlib.contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
-    """GitHub Actions' variables for the duration of one run, restored afterwards."""
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def build(server: GitHubServer, clock: Clock, sop_text: str, size: int) -> int:

@@ -12,12 +12,10 @@ against the sandbox platforms and `konten archive build`, prints the record, and
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,7 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pipeline import messages
-from pipeline.sandbox import OWNER, REPO, Sandbox
+from pipeline.sandbox import OWNER, REPO, Sandbox, environment
 
 DEMO_ITEM = "2026/12/video-ayo-cek-dpt"
 AUTHOR = "rina-tekmas"
@@ -98,19 +96,6 @@ class Demo:
             path.write_bytes(data)
 
     # -- running konten as the workflow would ------------------------------------------------
-    @contextmanager
-    def environment(self, extra: dict[str, str]) -> Iterator[None]:
-        saved = {k: os.environ.get(k) for k in extra}
-        os.environ.update(extra)
-        try:
-            yield
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-
     def check(self, sandbox: Sandbox, number: int, event: str, action: str, sender: str, **extra: Any) -> None:
         from pipeline.cli import main
 
@@ -120,7 +105,7 @@ class Demo:
         event_path.write_text(json.dumps(payload), encoding="utf-8")
         env = {**sandbox.environ(), "GITHUB_EVENT_PATH": str(event_path), "GITHUB_EVENT_NAME": event,
                "GITHUB_STEP_SUMMARY": str(self.work / "summary.md")}
-        with self.environment(env):
+        with environment(env):
             code = main(["--root", str(self.work / "main"), "check", "--head", str(head),
                          "--now", self.clock.now.isoformat()])
         statuses = sandbox.github.statuses(self.repo, sandbox.github.pull(self.repo, number)["head"]["sha"])
@@ -233,7 +218,7 @@ class Demo:
 
         env = {**sandbox.environ(), "GITHUB_SHA": sandbox.github.branch_sha(self.repo, "main"),
                "GITHUB_STEP_SUMMARY": str(self.work / "summary.md"), "GITHUB_RUN_ID": "1"}
-        with self.environment(env):
+        with environment(env):
             code = main(["--root", str(self.work / "main"), "publish", "--ledger", str(self.work / "ledger"),
                          "--now", self.clock.now.isoformat()])
         from pipeline.ledger import FolderStore, Ledger

@@ -6,8 +6,10 @@ The same servers the tests check against the official schemas; `konten sandbox` 
 
 from __future__ import annotations
 
+import contextlib
 import mimetypes
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,21 @@ from pipeline.sandbox.http import FakeServer, Request, Response
 OWNER = "kpu-jateng"
 REPO = "konten"
 TOKEN = "ghs_sandbox_token"
+
+
+@contextlib.contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """Set variables for the duration of one in-process `konten` run, as a workflow step would."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 class StaticHost(FakeServer):
