@@ -1,0 +1,361 @@
+"""`konten archive build`: items + ledger -> Markdown -> one MkDocs site per month and a small hub.
+
+Why months: MkDocs renders ~250 pages a second here, so a year of 3,650 items takes ~15 s and a
+rebuild after one new item could not stay under 5 s; a month (~300 items) takes about one. Every
+month's site is rooted at the site root (its pages live under `<YYYY>/<MM>/`), so all of them
+share the hub's theme assets and can be moved into one tree. A manifest of input digests per
+month says which months changed; only those are written and rendered again, in parallel.
+Thumbnails and PDF records are made per item, once, when what they show changes.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+import shutil
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+import yaml
+
+from pipeline.archive import media as media_files
+from pipeline.archive import pages, search
+from pipeline.archive.model import Entry, load_entries
+from pipeline.archive.pdf import record_pdf
+from pipeline.archive.text import kind_label, t
+from pipeline.config import Sop
+
+VERSION = "1"  # bump when the pages' structure changes: every month is rendered again
+FEED_SIZE = 30
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BuildReport:
+    items: int
+    units: int
+    built: list[str] = field(default_factory=list)  # months rendered again
+    hub: bool = False
+    skipped: list[str] = field(default_factory=list)  # ledger items with no moment to file them under
+    seconds: float = 0.0
+
+
+@dataclass
+class _Unit:
+    """One month's work, sent to a worker process."""
+
+    unit: str
+    entries: list[Entry]
+    names: dict[str, str]
+    remake_media: set[str]
+    remake_pdf: set[str]
+    settings: pages.Settings
+    site_url: str
+    content: Path
+    out: Path
+    work: Path
+
+
+def templates_dir(root: Path) -> Path:
+    """The project's own `templates/archive/` if it has one, else the copy shipped with the package."""
+    here = Path(__file__).resolve().parents[1]
+    candidates = [root / "templates" / "archive", here / "templates" / "archive", here.parent / "templates" / "archive"]
+    return next(c for c in candidates if (c / "pages").is_dir())
+
+
+def build(root: Path, ledger_dir: Path, out_dir: Path, sop: Sop, *, site_url: str = "",
+          work_dir: Path | None = None, now: datetime | None = None, workers: int | None = None,
+          out: Callable[[str], None] = print) -> BuildReport:
+    """Build (or bring up to date) the archive of `ledger_dir` into `out_dir`; `work_dir` keeps state."""
+    started = time.perf_counter()
+    now = now or datetime.now(timezone.utc)
+    work = work_dir or out_dir.with_name(out_dir.name + "-work")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    templates = templates_dir(root)
+    settings = pages.Settings(lang=sop.language, tz=sop.timezone, sop_number=sop.number, sop_title=sop.title,
+                              does={s.n: s.does for s in sop.steps}, templates=templates)
+    entries, skipped = load_entries(ledger_dir, now, work / "ledger.pickle")
+    for item in skipped:
+        out(t("archive.skipped", sop.language, item=item))
+    manifest = _load_manifest(work / "manifest.json")
+    base = _digest(VERSION, sop.language, str(sop.timezone), sop.number, sop.title, repr(settings.does), site_url,
+                   _tree_digest(templates))
+    if manifest.get("settings") != base:
+        manifest = {"settings": base}
+    old_units: dict[str, Any] = manifest.get("units", {})
+    old_items: dict[str, list[str]] = manifest.get("items", {})
+
+    by_unit: dict[str, list[Entry]] = {}
+    for entry in entries:
+        by_unit.setdefault(entry.unit(sop.timezone), []).append(entry)
+    units: dict[str, Any] = {}
+    items: dict[str, list[str]] = {}
+    tasks: list[_Unit] = []
+    for unit, group in sorted(by_unit.items()):
+        group.sort(key=lambda e: (e.published, e.id), reverse=True)
+        names = pages.slugs(unit, group)
+        digests = {e.id: [_digest(e.id, repr(e.media)), _digest(e.digest(), names[e.id])] for e in group}
+        items.update(digests)
+        unit_digest = _digest(*(f"{i}:{d[1]}" for i, d in sorted(digests.items())))
+        units[unit] = {"digest": unit_digest, "summary": pages.summary(unit, group, names, settings)}
+        if old_units.get(unit, {}).get("digest") == unit_digest and (out_dir / pages.month_url(unit)).is_dir():
+            continue
+        media_dir = out_dir / media_files.MEDIA
+        stale_media = {i for i, d in digests.items() if old_items.get(i, [None])[0] != d[0]
+                       or not (media_dir / i).is_dir()}
+        stale_pdf = {i for i, d in digests.items() if old_items.get(i, [None, None])[1] != d[1]} | stale_media
+        tasks.append(_Unit(unit, group, names, stale_media, stale_pdf, settings, site_url, root / "content",
+                           out_dir, work))
+
+    removed = set(old_units) - set(units)
+    for unit in removed:
+        shutil.rmtree(out_dir / pages.month_url(unit), ignore_errors=True)
+        shutil.rmtree(work / "units" / unit, ignore_errors=True)
+    for item in set(old_items) - set(items):
+        shutil.rmtree(out_dir / media_files.MEDIA / item, ignore_errors=True)
+
+    summaries = {u: v["summary"] for u, v in units.items()}
+    hub_digest = _digest(json.dumps(summaries, sort_keys=True, ensure_ascii=False), repr(sop.kinds))
+    old_hub = manifest.get("hub", {})
+    hub_files: list[str] = old_hub.get("files", [])
+    build_hub = old_hub.get("digest") != hub_digest or not (out_dir / "index.html").is_file()
+    # Workers start clean (not forked from this process) so they do not carry the ledger in memory.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=context,
+                             initializer=_preload_engine) as pool:
+        hub_job = pool.submit(_build_hub, summaries, settings, sop.kinds, site_url, out_dir, work, hub_files) \
+            if build_hub else None
+        for done in pool.map(_build_unit, tasks):
+            log.debug("month %s built", done)
+        if hub_job is not None:
+            hub_files = hub_job.result()
+
+    search_files = manifest.get("search", {})
+    if tasks or removed or not (out_dir / "feed.xml").is_file():
+        search_units = {}
+        for unit in units:
+            with (work / "units" / unit / "search.json").open(encoding="utf-8") as handle:
+                data = json.load(handle)
+            search_units[unit] = (data["rows"], data["terms"])
+        search_files = search.write_index(out_dir / "cari", search_units, search_files)
+        (out_dir / "feed.xml").write_text(atom(summaries, site_url, settings), encoding="utf-8")
+
+    manifest = {"settings": base, "units": units, "items": items, "search": search_files,
+                "hub": {"digest": hub_digest, "files": hub_files}}
+    _save_manifest(work / "manifest.json", manifest)
+    report = BuildReport(items=len(entries), units=len(units), built=sorted(task.unit for task in tasks),
+                         hub=build_hub, skipped=skipped, seconds=round(time.perf_counter() - started, 2))
+    out(t("archive.built", sop.language, items=report.items, built=len(report.built), units=report.units,
+          seconds=report.seconds))
+    return report
+
+
+# -- workers ----------------------------------------------------------------------------------
+def _build_unit(task: _Unit) -> str:
+    """Media, PDFs, Markdown and the MkDocs build of one month, then swap it into the site."""
+    settings = task.settings
+    for entry in task.entries:
+        target = task.out / media_files.MEDIA / entry.id
+        if entry.id in task.remake_media:
+            media_files.make_media(entry, task.content / entry.id, target)
+        if entry.id in task.remake_pdf:
+            url = f"{task.site_url.rstrip('/')}/{pages.month_url(task.unit)}{task.names[entry.id]}/"
+            target.mkdir(parents=True, exist_ok=True)
+            (target / media_files.PDF_NAME).write_bytes(
+                record_pdf(entry, settings.tz, settings.lang, url, settings.step_label))
+    folder = task.work / "units" / task.unit
+    docs = _fresh(folder / "docs")
+    for path, text in pages.unit_pages(task.unit, task.entries, task.names, settings):
+        _write(docs / path, text)
+    nav = [{label: url} for label, url in _nav(settings, hub=False)]
+    site = _render(folder, mkdocs_config(settings, task.site_url, nav))
+    month = pages.month_url(task.unit)
+    _swap(site / month, task.out / month)
+    shutil.rmtree(site)
+    rows, doc_terms = [], []
+    for entry in task.entries:
+        url = f"{month}{task.names[entry.id]}/"
+        rows.append([url, entry.title, settings.when(entry.published), kind_label(entry.kind),
+                     media_files.thumbnail(entry)])
+        doc_terms.append(search.terms(entry.title, entry.caption, kind_label(entry.kind),
+                                      *(m.alt for m in entry.media)))
+    rows.reverse()  # oldest first: a doc number's position is stable while a month fills up
+    doc_terms.reverse()
+    _write(folder / "search.json", json.dumps({"rows": rows, "terms": doc_terms}, ensure_ascii=False))
+    return task.unit
+
+
+def _build_hub(summaries: dict[str, Any], settings: pages.Settings, kinds: tuple[str, ...], site_url: str,
+               out_dir: Path, work: Path, previous: list[str]) -> list[str]:
+    """The hub's pages and the theme's assets, copied file by file beside the months."""
+    folder = work / "hub"
+    docs = _fresh(folder / "docs")
+    for path, text in pages.hub_pages(summaries, settings, kinds):
+        _write(docs / path, text)
+    nav = [{label: url} for label, url in _nav(settings, hub=True)]
+    site = _render(folder, mkdocs_config(settings, site_url, nav))
+    files = sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file())
+    for name in files:
+        dest = out_dir / name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(site / name, dest)
+    shutil.rmtree(site)
+    for name in set(previous) - set(files):
+        (out_dir / name).unlink(missing_ok=True)
+    return files
+
+
+def _nav(settings: pages.Settings, hub: bool) -> list[tuple[str, str]]:
+    """The same four entries everywhere: pages in the hub, links to them from a month."""
+    entries = [("archive.home", "index.md", "./"), ("archive.kinds", "jenis/index.md", "jenis/"),
+               ("archive.platforms", "platform/index.md", "platform/"), ("archive.search", "cari/index.md", "cari/")]
+    return [(settings.tr(key), doc if hub else link) for key, doc, link in entries]
+
+
+def mkdocs_config(settings: pages.Settings, site_url: str, nav: list[dict[str, str]]) -> dict[str, Any]:
+    """One site's `mkdocs.yml`: material, no plugins (no search, privacy, social, blog), no hooks."""
+    config: dict[str, Any] = {
+        "site_name": settings.tr("archive.site_name"),
+        "docs_dir": "docs",
+        "site_dir": "site",
+        "use_directory_urls": True,
+        "theme": {"name": "material", "custom_dir": str(settings.templates / "overrides"), "language": settings.lang,
+                  "font": False, "palette": {"primary": "red", "accent": "red"}, "features": ["navigation.top"]},
+        "extra_css": ["assets/archive/archive.css"],
+        "extra": {"generator": False, "homepage": "./", "konten": pages.labels(settings)},
+        "plugins": [],
+        "nav": nav,
+        "not_in_nav": "*",
+        "validation": {"nav": {"omitted_files": "ignore", "not_found": "ignore", "absolute_links": "ignore"},
+                       "links": {"not_found": "warn", "anchors": "ignore", "absolute_links": "ignore",
+                                 "unrecognized_links": "ignore"}},
+    }
+    if site_url:
+        config["site_url"] = site_url
+    return config
+
+
+def _preload_engine() -> None:
+    """Import MkDocs and the theme when a worker starts, not in the middle of its first month."""
+    import material  # noqa: F401
+    import mkdocs.commands.build  # noqa: F401
+
+
+def _render(folder: Path, config: dict[str, Any]) -> Path:
+    """Run the engine on `folder/mkdocs.yml`; return the folder it wrote."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    path = folder / "mkdocs.yml"
+    _write(path, yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
+    logging.getLogger("mkdocs").setLevel(logging.WARNING)
+    mkdocs_build(load_config(str(path)))
+    return folder / "site"
+
+
+# -- feed -------------------------------------------------------------------------------------
+def atom(summaries: dict[str, Any], site_url: str, settings: pages.Settings) -> str:
+    """An Atom feed of the latest items (the hub keeps the newest of every month)."""
+    latest = sorted((c for u in sorted(summaries, reverse=True)[:2] for c in summaries[u]["latest"]),
+                    key=lambda c: c["iso"], reverse=True)[:FEED_SIZE]
+    root = site_url.rstrip("/") + "/" if site_url else ""
+    updated = latest[0]["iso"] if latest else "1970-01-01T00:00:00+00:00"
+    parts = ['<?xml version="1.0" encoding="utf-8"?>',
+             f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="{settings.lang}">',
+             f"<title>{escape(settings.tr('archive.site_name'))}</title>",
+             f'<link href="{escape(root)}feed.xml" rel="self"/>', f'<link href="{escape(root) or "./"}"/>',
+             f"<id>{escape(root or 'urn:konten:arsip')}</id>", f"<updated>{updated}</updated>"]
+    for c in latest:
+        link = escape(root + c["url"])
+        parts += ["<entry>", f"<title>{escape(c['title'])}</title>", f'<link href="{link}"/>',
+                  f"<id>{link if root else 'urn:konten:' + escape(c['url'])}</id>", f"<updated>{c['iso']}</updated>",
+                  f"<category term=\"{escape(c['kind'])}\"/>", f"<summary>{escape(c['caption'])}</summary>", "</entry>"]
+    parts.append("</feed>")
+    return "\n".join(parts) + "\n"
+
+
+# -- serving ----------------------------------------------------------------------------------
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        log.debug(format, *args)
+
+
+def make_server(out_dir: Path, port: int = 8000, host: str = "127.0.0.1") -> ThreadingHTTPServer:
+    """A static server of the built site (port 0 picks a free one); call `serve_forever()`."""
+    handler = functools.partial(_QuietHandler, directory=str(out_dir))
+    return ThreadingHTTPServer((host, port), handler)
+
+
+def serve(out_dir: Path, port: int = 8000, host: str = "127.0.0.1", lang: str = "id",
+          out: Callable[[str], None] = print) -> int:
+    """`konten archive serve`: the built site on http://host:port/ until Ctrl+C."""
+    if not (out_dir / "index.html").is_file():
+        out(t("archive.no_site", lang, out=out_dir))
+        return 1
+    with make_server(out_dir, port, host) as server:
+        out(t("archive.serving", lang, url=f"http://{host}:{server.server_address[1]}/"))
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            return 0
+    return 0
+
+
+# -- files ------------------------------------------------------------------------------------
+def _digest(*parts: str) -> str:
+    h = hashlib.sha1()
+    for part in parts:
+        h.update(part.encode("utf-8"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _tree_digest(folder: Path) -> str:
+    return _digest(*(f"{p.relative_to(folder)}:{hashlib.sha1(p.read_bytes()).hexdigest()}"
+                     for p in sorted(folder.rglob("*")) if p.is_file()))
+
+
+def _load_manifest(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _save_manifest(path: Path, manifest: dict[str, Any]) -> None:
+    _write(path.with_suffix(".tmp"), json.dumps(manifest, ensure_ascii=False))
+    os.replace(path.with_suffix(".tmp"), path)
+
+
+def _fresh(folder: Path) -> Path:
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _swap(new: Path, current: Path) -> None:
+    """Replace a month's folder in the site by its new build (readers see old or new, not half)."""
+    current.parent.mkdir(parents=True, exist_ok=True)
+    old = current.with_name(current.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if current.exists():
+        os.replace(current, old)
+    shutil.move(new, current)
+    shutil.rmtree(old, ignore_errors=True)
