@@ -7,7 +7,6 @@ problems that validation reports.
 
 from __future__ import annotations
 
-from typing import Any
 
 from pipeline import messages
 
@@ -110,10 +109,5 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 }
 
 
-def t(key: str, lang: str = "id", **params: Any) -> str:
-    """The sentence for `key` in `lang`; keys not defined here come from `messages.t`."""
-    pair = CATALOGUE.get(key)
-    if pair is None:
-        return messages.t(key, lang, **params)
-    text = pair[lang == "en"]
-    return text.format(**params) if params else text
+messages.register(CATALOGUE)
+t = messages.t

@@ -306,6 +306,14 @@ def t(code: str, lang: str = "id", /, **params: Any) -> str:
     return text
 
 
+def register(catalogue: dict[str, tuple[str, str]]) -> None:
+    """Add a feature's sentences (archive, drafting...) to the one catalogue `t` reads."""
+    clash = set(catalogue) & set(CATALOGUE)
+    if clash:
+        raise ValueError(f"message keys defined twice: {sorted(clash)}")
+    CATALOGUE.update(catalogue)
+
+
 def unit_label(unit: str, lang: str = "id") -> str:
     """How a platform's caption length is counted, in words."""
     return _UNITS.get(unit, (unit, unit))[lang == "en"]

@@ -6,7 +6,6 @@ merges this catalogue into it. `t()` falls back to `messages.t` for every other 
 
 from __future__ import annotations
 
-from typing import Any
 
 from pipeline import messages
 
@@ -113,13 +112,8 @@ MONTHS = {
 }
 
 
-def t(key: str, lang: str = "id", **params: Any) -> str:
-    """The archive's sentence for `key`, or the shared catalogue's for any other key."""
-    pair = CATALOGUE.get(key)
-    if pair is None:
-        return messages.t(key, lang, **params)
-    text = pair[lang == "en"]
-    return text.format(**params) if params else text
+messages.register(CATALOGUE)
+t = messages.t
 
 
 def month_name(month: int, lang: str = "id") -> str:
