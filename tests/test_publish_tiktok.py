@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 from itemkit import MB, video  # noqa: F401 - video is a fixture
-from test_publish_meta import ContentHost, Harness, only, padded, picture
+from publishkit import ContentHost, Harness, only, padded, picture
 
 from pipeline.platforms.tiktok import TikTok
 from pipeline.sandbox.http import Fault
