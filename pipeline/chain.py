@@ -36,6 +36,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal, Protocol, get_args
 
+from pipeline.hours import OfficeHours, due, elapsed
+
 ReviewState = Literal["APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED"]
 VerdictState = Literal["approved", "waiting", "returned", "draft"]
 RoleState = Literal["approved", "waiting", "returned", "not_reached"]
@@ -327,16 +329,16 @@ class _Replay:
         self.turn = 0
         self.turns[0].started_at = commit.at
 
-    def status(self, i: int, now: datetime) -> RoleStatus:
+    def status(self, i: int, now: datetime, hours: OfficeHours | None) -> RoleStatus:
         turn = self.turns[i]
         if i > self.turn or turn.started_at is None:
             return RoleStatus(turn.spec.id, "not_reached")
-        standard = timedelta(minutes=turn.spec.minutes)
+        due_at = due(turn.started_at, turn.spec.minutes, hours)
         approvers = tuple((m.login, m.at) for m in sorted(turn.approvals.values(), key=lambda m: m.at))
         returned_by = tuple((m.login, m.at) for m in sorted(turn.objections.values(), key=lambda m: m.at))
         state: RoleState = "approved" if i < self.turn else "returned" if returned_by else "waiting"
         finished = turn.finished_at if state == "approved" else returned_by[-1][1] if returned_by else None
-        taken = finished - turn.started_at if finished else None
+        taken = elapsed(turn.started_at, finished, hours) if finished else None
         waiting_on: tuple[str, ...] = ()
         if state == "waiting":
             waiting_on = tuple(turn.members[k] for k in self.eligible(i) if k not in turn.approvals)
@@ -347,10 +349,10 @@ class _Replay:
             returned_by=returned_by,
             waiting_on=waiting_on,
             started_at=turn.started_at,
-            due_at=turn.started_at + standard,
+            due_at=due_at,
             finished_at=finished,
             taken=taken,
-            overdue=taken > standard if taken is not None else now > turn.started_at + standard,
+            overdue=taken > timedelta(minutes=turn.spec.minutes) if taken is not None else now > due_at,
         )
 
 
@@ -399,9 +401,13 @@ def _timeline(facts: PullFacts) -> list[tuple[datetime, Commit | Review, bool]]:
 
 
 def evaluate(
-    chain: Sequence[RoleSpec], facts: PullFacts, now: datetime, *, one_role_per_person: bool = True
+    chain: Sequence[RoleSpec], facts: PullFacts, now: datetime, *, one_role_per_person: bool = True,
+    hours: OfficeHours | None = None,
 ) -> Verdict:
-    """Replay the PR's commits and reviews against the chain and say where the draft stands."""
+    """Replay the PR's commits and reviews against the chain and say where the draft stands.
+
+    With office `hours`, each role's time (due, taken, overdue) counts working minutes only.
+    """
     if not chain:
         raise ValueError("the approval chain has no roles")
     _check_aware(now, "now")
@@ -413,7 +419,7 @@ def evaluate(
             replay.commit(event)
         else:
             replay.review(event, at, known)
-    roles = tuple(replay.status(i, now) for i in range(len(chain)))
+    roles = tuple(replay.status(i, now, hours) for i in range(len(chain)))
     if replay.turn == len(chain):
         return Verdict("approved", None, roles, tuple(replay.notes))
     current = roles[replay.turn]

@@ -163,7 +163,7 @@ def announcement(sop: Sop, pull: Pull) -> str:
 
 
 def evaluate_pull(sop: Sop, pull: Pull, now: datetime) -> Verdict:
-    return evaluate(sop.chain, pull.facts, now, one_role_per_person=sop.one_role_per_person)
+    return evaluate(sop.chain, pull.facts, now, one_role_per_person=sop.one_role_per_person, hours=sop.office_hours)
 
 
 def run(

@@ -240,6 +240,41 @@ def cmd_publish(ctx: Context, args: argparse.Namespace) -> int:
     return 1 if any(a.state in ("failed", "unknown", "refused") for a in attempts) else 0
 
 
+def cmd_remind(ctx: Context, args: argparse.Namespace) -> int:
+    from pipeline import remind
+
+    code, line = remind.main(ctx.sop, _now(args), ctx.out)
+    _summary(line)
+    return code
+
+
+def cmd_announce(ctx: Context, args: argparse.Namespace) -> int:
+    from pipeline import announce
+
+    ledger, gh = _ledger(args)
+    code, lines = announce.main(ctx.sop, ledger, _now(args), ctx.out, gh, run=os.environ.get("GITHUB_RUN_ID"))
+    if lines:
+        _summary(lines)
+    return code
+
+
+def cmd_report(ctx: Context, args: argparse.Namespace) -> int:
+    from pipeline import report
+
+    ledger, gh = _ledger(args)
+    if gh is None and os.environ.get("GITHUB_REPOSITORY") and os.environ.get("GITHUB_TOKEN"):
+        from pipeline.github import GitHub
+
+        gh = GitHub.from_env()  # open PRs count too when GitHub is at hand
+    text = report.main(ctx.sop, ledger, _now(args), since=args.since, until=args.until, fmt=args.format, gh=gh)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    elif args.format != "table":
+        ctx.out(text)
+    _summary(text)
+    return 0
+
+
 def cmd_ledger_resolve(ctx: Context, args: argparse.Namespace) -> int:
     from pipeline.ledger import PlatformRecord
 
@@ -356,6 +391,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--media-base-url", help="public URL the media are served from (Instagram, TikTok fetch it)")
     p.add_argument("--now", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_publish)
+
+    p = sub.add_parser("remind", help="remind approvers whose step is past its time standard (once per step)")
+    p.add_argument("--now", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_remind)
+
+    p = sub.add_parser("announce", help="tell the group chat about final approvals and items now live (once)")
+    p.add_argument("--ledger", help="ledger folder (default: the data branch on GitHub)")
+    p.add_argument("--data-branch", default="konten-data")
+    p.add_argument("--now", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_announce)
+
+    p = sub.add_parser("report", help="how well each SOP step keeps its time standard (Kinerja SOP)")
+    p.add_argument("--since", metavar="DATE", help="from this date (YYYY-MM-DD, inclusive)")
+    p.add_argument("--until", metavar="DATE", help="up to this date (YYYY-MM-DD, inclusive)")
+    p.add_argument("--format", choices=("table", "markdown", "page"), default="table",
+                   help="a terminal table, Markdown, or the archive's page (default: table)")
+    p.add_argument("--out", help="write the Markdown (or page) to this file")
+    p.add_argument("--ledger", help="ledger folder (default: the data branch on GitHub)")
+    p.add_argument("--data-branch", default="konten-data")
+    p.add_argument("--now", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_report)
 
     ledger = sub.add_parser("ledger", help="the publishing ledger").add_subparsers(dest="ledger_command",
                                                                                    required=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pipeline import hours
 from pipeline.errors import ConfigError, Problem
 from pipeline.fields import Fields
 from pipeline.yamlio import YamlSyntaxError, load
@@ -28,6 +29,8 @@ DEFAULT_KINDS = (
     "berita",
 )
 LANGUAGES = ("id", "en")
+ANNOUNCE_KINDS = ("approved", "published", "reminder")
+_PHONE = re.compile(r"^\d{8,15}$")
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 
 
@@ -61,6 +64,25 @@ class PlatformSettings:
 
 
 @dataclass(frozen=True)
+class WhatsApp:
+    """WhatsApp Cloud API numbers and the approved template for each kind of message."""
+
+    phone_number_id: str
+    recipients: tuple[str, ...]
+    templates: dict[str, str] = field(hash=False)
+    language: str = "id"
+
+
+@dataclass(frozen=True)
+class AnnounceSettings:
+    """Where announcements (and reminders) go; `None` channels are not configured."""
+
+    telegram_chat: str | None = None
+    whatsapp: WhatsApp | None = None
+    reminders: bool = True
+
+
+@dataclass(frozen=True)
 class Sop:
     number: str
     title: str
@@ -80,6 +102,8 @@ class Sop:
     status_context: str
     platforms: dict[str, PlatformSettings] = field(hash=False, compare=False)
     drafters: tuple[str, ...] = ()  # may turn the issue form into a draft besides writers
+    office_hours: hours.OfficeHours | None = None  # None: every minute counts against the standards
+    announce: AnnounceSettings | None = None  # None: no group chat is told anything
 
     @property
     def steps(self) -> tuple[Step, ...]:
@@ -137,7 +161,8 @@ def parse_sop(text: str, file: str = CONFIG_NAME) -> Sop:
     if not isinstance(data, dict):
         f.problem((), "config.not_mapping")
         raise ConfigError(f.problems)
-    f.mapping((), ("sop", "kinds", "author", "chain", "publisher", "rules", "platforms", "drafters"))
+    f.mapping((), ("sop", "kinds", "author", "chain", "publisher", "rules", "platforms", "drafters", "office_hours",
+                   "announce"))
 
     f.mapping(("sop",), ("number", "title", "effective", "timezone", "language"), required=True)
     tz_name = f.get(("sop", "timezone"), str, default="Asia/Jakarta")
@@ -178,6 +203,8 @@ def parse_sop(text: str, file: str = CONFIG_NAME) -> Sop:
         status_context=f.get(("rules", "status_context"), str, default="konten/persetujuan"),
         platforms=platforms,
         drafters=_logins(f, ("drafters",)) if ("drafters",) in f.lines else (),
+        office_hours=hours.read(f, timezone),
+        announce=_announce(f),
     )
     errors = [p for p in f.problems if p.severity == "error"]
     if errors:
@@ -245,3 +272,34 @@ def _platforms(f: Fields, registry: dict[str, Any]) -> dict[str, PlatformSetting
         enabled = f.get(path + ("enabled",), bool, default=name in section or not section)
         out[name] = PlatformSettings(enabled, {k: v for k, v in options.items() if v is not None})
     return out
+
+
+def _announce(f: Fields) -> AnnounceSettings | None:
+    """The `announce` section: a Telegram group and/or WhatsApp numbers (tokens come from the environment)."""
+    root = ("announce",)
+    if f.raw(root) is None:
+        return None
+    f.mapping(root, ("telegram", "whatsapp", "reminders"))
+    chat = None
+    if f.raw(root + ("telegram",)) is not None:
+        f.mapping(root + ("telegram",), ("chat_id",))
+        value = f.get(root + ("telegram", "chat_id"), (str, int), required=True)
+        chat = str(value) if value is not None else None
+    whatsapp = None
+    wa = root + ("whatsapp",)
+    if f.raw(wa) is not None:
+        f.mapping(wa, ("phone_number_id", "language", "recipients", "templates"))
+        f.mapping(wa + ("templates",), ANNOUNCE_KINDS, required=True)
+        recipients = []
+        for i, number in enumerate(f.get(wa + ("recipients",), list, required=True, default=[])):
+            digits = re.sub(r"[\s+-]", "", str(number))
+            if _PHONE.match(digits):
+                recipients.append(digits)
+            else:
+                f.problem(wa + ("recipients", i), "announce.phone", value=number)
+        templates = {k: f.get(wa + ("templates", k), str) for k in ANNOUNCE_KINDS}
+        phone_id = f.get(wa + ("phone_number_id",), (str, int), required=True)
+        if phone_id is not None:
+            whatsapp = WhatsApp(str(phone_id), tuple(recipients), {k: v for k, v in templates.items() if v},
+                                f.get(wa + ("language",), str, default="id"))
+    return AnnounceSettings(chat, whatsapp, f.get(root + ("reminders",), bool, default=True))

@@ -52,6 +52,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "field.unknown": ("Kolom '{key}' tidak dikenal.", "Unknown field '{key}'."),
     "field.negative": ("Nilai tidak boleh negatif ({value}).", "The value must not be negative ({value})."),
     # sop.yml
+    # sop.yml: office_hours and announce
+    "hours.clock": ("Jam '{value}' tidak terbaca. Tulis seperti \"07:30\" (dengan tanda kutip).",
+                    "Cannot read the time '{value}'. Write it like \"07:30\" (with the quotes)."),
+    "hours.holiday": ("Hari libur '{value}' harus berupa tanggal seperti 2026-12-25.",
+                      "Holiday '{value}' must be a date like 2026-12-25."),
+    "hours.empty": ("Jam kerja harus punya paling sedikit satu hari, dan jam mulai sebelum jam selesai.",
+                    "Office hours need at least one day, and a start before the end."),
+    "announce.phone": ("'{value}' bukan nomor WhatsApp: tulis angka saja dengan kode negara, misalnya 6281234567890.",
+                       "'{value}' is not a WhatsApp number: digits only with the country code, e.g. 6281234567890."),
     "config.missing": ("Berkas konfigurasi SOP (sop.yml) tidak ditemukan. Jalankan perintah dari folder repositori.",
                        "The SOP configuration (sop.yml) was not found. Run the command from the repository folder."),
     "config.not_mapping": ("sop.yml harus berisi pasangan kunci: nilai (misalnya 'chain:').",

@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 import httpx
 
-from pipeline import messages
+from pipeline import hours, messages
 from pipeline.chain import PullFacts, Verdict, evaluate
 from pipeline.config import Sop
 from pipeline.content import Item, Media
@@ -98,7 +98,7 @@ def approval_steps(sop: Sop, verdict: Verdict, facts: PullFacts, merged_at: date
     """The SOP's eight steps as they happened, for the archive's approval record."""
 
     def minutes(start: datetime | None, end: datetime | None) -> float | None:
-        return round((end - start).total_seconds() / 60, 1) if start and end else None
+        return hours.minutes(start, end, sop.office_hours) if start and end else None
 
     def iso(moment: datetime | None) -> str | None:
         return moment.isoformat() if moment else None
@@ -159,7 +159,7 @@ class GitHubApprovals:
             if not pull.merged:
                 raise ApprovalError("publish.not_merged", item=item.id, number=number)
             verdict = evaluate(self.sop.chain, pull.facts, pull.merged_at or datetime.now(timezone.utc),
-                               one_role_per_person=self.sop.one_role_per_person)
+                               one_role_per_person=self.sop.one_role_per_person, hours=self.sop.office_hours)
             if verdict.state != "approved":
                 raise ApprovalError("publish.not_approved", item=item.id, number=number,
                                     done=verdict.approved_count, total=len(self.sop.chain))
@@ -309,7 +309,7 @@ class Publisher:
                 if times and last is not None and last.finished_at is None:
                     start = datetime.fromisoformat(last.started_at) if last.started_at else None
                     end = max(times)
-                    taken = round((end - start).total_seconds() / 60, 1) if start else None
+                    taken = hours.minutes(start, end, self.sop.office_hours) if start else None
                     record.steps[-1] = replace(last, finished_at=end.isoformat(), minutes_taken=taken,
                                                overdue=taken is not None and taken > last.standard)
                     self.ledger.write_item(record)

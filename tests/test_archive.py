@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
@@ -270,3 +271,15 @@ def _entry():  # a minimal Entry to vary in tests of pure functions
 
     return Entry(id="x", title="t", kind="berita", caption="c", media=(), published=datetime(2026, 1, 1, tzinfo=WIB),
                  posts=(), steps=(), sop_number="1", sop_title="s", pr_number=None, pr_url=None)
+
+
+def test_the_performance_page_measures_the_time_standards(built: tuple[Sample, Path]) -> None:
+    """Kinerja SOP, by hand: 45 items; 6 (i % 7 == 3) took 45 of 30 min at each approval, the rest 28."""
+    sample, site = built
+    html = (site / "kinerja" / "index.html").read_text(encoding="utf-8")
+    assert "Kinerja SOP" in html and "<svg" in html
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", html, re.S)]
+    at = cells.index("Sub Koordinator Subbag Tekmas") - 1
+    # step, role, count, median, 90th percentile (41st of 45), standard, share within (39 of 45)
+    assert cells[at:at + 7] == ["3", "Sub Koordinator Subbag Tekmas", "45", "28", "45", "30", "87%"]
+    assert "kinerja/" in item_html(site, sample.ids[3])  # every month's pages link to it

@@ -30,14 +30,16 @@ from xml.sax.saxutils import escape
 import yaml
 
 from pipeline.archive import media as media_files
+from pipeline import report as performance
 from pipeline.archive import pages, search
 from pipeline.archive.model import Entry, load_entries
 from pipeline.archive.pdf import record_pdf
 from pipeline.archive.text import kind_label, t
 from pipeline.config import Sop
 
-VERSION = "1"  # bump when the pages' structure changes: every month is rendered again
+VERSION = "2"  # bump when the pages' structure changes: every month is rendered again
 FEED_SIZE = 30
+PERFORMANCE = "kinerja/index.md"
 log = logging.getLogger(__name__)
 
 
@@ -126,7 +128,11 @@ def build(root: Path, ledger_dir: Path, out_dir: Path, sop: Sop, *, site_url: st
         shutil.rmtree(out_dir / media_files.MEDIA / item, ignore_errors=True)
 
     summaries = {u: v["summary"] for u, v in units.items()}
-    hub_digest = _digest(json.dumps(summaries, sort_keys=True, ensure_ascii=False), repr(sop.kinds))
+    # The "Kinerja SOP" page: how well the office keeps its own time standards, for the public.
+    measured = performance.from_steps(((e.id, e.steps) for e in entries), sop.office_hours)
+    extra = {PERFORMANCE: performance.page(performance.build(sop, measured, office_hours=bool(sop.office_hours)),
+                                           sop)}
+    hub_digest = _digest(json.dumps([summaries, extra], sort_keys=True, ensure_ascii=False), repr(sop.kinds))
     old_hub = manifest.get("hub", {})
     hub_files: list[str] = old_hub.get("files", [])
     build_hub = old_hub.get("digest") != hub_digest or not (out_dir / "index.html").is_file()
@@ -135,7 +141,7 @@ def build(root: Path, ledger_dir: Path, out_dir: Path, sop: Sop, *, site_url: st
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=context,
                              initializer=_preload_engine) as pool:
-        hub_job = pool.submit(_build_hub, summaries, settings, sop.kinds, site_url, out_dir, work, hub_files) \
+        hub_job = pool.submit(_build_hub, summaries, extra, settings, sop.kinds, site_url, out_dir, work, hub_files) \
             if build_hub else None
         for done in pool.map(_build_unit, tasks):
             log.debug("month %s built", done)
@@ -197,12 +203,12 @@ def _build_unit(task: _Unit) -> str:
     return task.unit
 
 
-def _build_hub(summaries: dict[str, Any], settings: pages.Settings, kinds: tuple[str, ...], site_url: str,
-               out_dir: Path, work: Path, previous: list[str]) -> list[str]:
-    """The hub's pages and the theme's assets, copied file by file beside the months."""
+def _build_hub(summaries: dict[str, Any], extra: dict[str, str], settings: pages.Settings, kinds: tuple[str, ...],
+               site_url: str, out_dir: Path, work: Path, previous: list[str]) -> list[str]:
+    """The hub's pages (and `extra` ones, by path) and the theme's assets, copied file by file beside the months."""
     folder = work / "hub"
     docs = _fresh(folder / "docs")
-    for path, text in pages.hub_pages(summaries, settings, kinds):
+    for path, text in [*pages.hub_pages(summaries, settings, kinds), *extra.items()]:
         _write(docs / path, text)
     nav = [{label: url} for label, url in _nav(settings, hub=True)]
     site = _render(folder, mkdocs_config(settings, site_url, nav))
@@ -218,9 +224,10 @@ def _build_hub(summaries: dict[str, Any], settings: pages.Settings, kinds: tuple
 
 
 def _nav(settings: pages.Settings, hub: bool) -> list[tuple[str, str]]:
-    """The same four entries everywhere: pages in the hub, links to them from a month."""
+    """The same five entries everywhere: pages in the hub, links to them from a month."""
     entries = [("archive.home", "index.md", "./"), ("archive.kinds", "jenis/index.md", "jenis/"),
-               ("archive.platforms", "platform/index.md", "platform/"), ("archive.search", "cari/index.md", "cari/")]
+               ("archive.platforms", "platform/index.md", "platform/"), ("archive.search", "cari/index.md", "cari/"),
+               ("archive.performance", PERFORMANCE, "kinerja/")]
     return [(settings.tr(key), doc if hub else link) for key, doc, link in entries]
 
 

@@ -17,6 +17,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "archive.kinds": ("Jenis", "Kinds"),
     "archive.platforms": ("Platform", "Platforms"),
     "archive.search": ("Cari", "Search"),
+    "archive.performance": ("Kinerja SOP", "SOP performance"),
     "archive.feed": ("Umpan RSS/Atom", "RSS/Atom feed"),
     "archive.home_title": ("Arsip konten media sosial", "Social media content archive"),
     "archive.home_intro": (
