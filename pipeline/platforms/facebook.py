@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 
 from pipeline.content import Item, Media, Target
 from pipeline.platforms.base import MB, Findings, Job, Platform, Posted
-from pipeline.platforms.transport import Api, PostError
+from pipeline.platforms.transport import Api, FileSegment, PostError, upload_file
 
 GRAPH_VERSION = "v25.0"  # default; sop.yml `graph_version` overrides it
 FACEBOOK = "https://www.facebook.com"
-#: how often an upload may pick up again after the connection broke
-RESUMES = 5
 
 
 class Facebook(Platform):
@@ -97,14 +94,15 @@ class Facebook(Platform):
         url = f"{graph}/{session}"
         handle: list[str] = []
 
-        def send(offset: int, data: bytes) -> None:
+        def send(offset: int, data: FileSegment | bytes) -> None:
             reply = api.request("POST", url, headers={**auth, "file_offset": str(offset)}, content=data)
             handle[:] = [str(reply.json()["h"])]
 
         def offset_now() -> int:
             return int(api.request("GET", url, headers=auth).json()["file_offset"])
 
-        upload_file(video, lambda offset: min(self.upload_chunk, total - offset), send, offset_now, job.progress)
+        upload_file(video.path, video.file, lambda offset: min(self.upload_chunk, total - offset), send, offset_now,
+                    job.progress)
         if not handle:  # the last reply was lost but every byte arrived: an empty piece returns the handle
             send(total, b"")
         return handle[0]
@@ -145,31 +143,3 @@ def read_fields(api: Api, url: str, headers: dict[str, str], fields: str) -> dic
     except (PostError, httpx.HTTPError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def upload_file(media: Media, piece: Callable[[int], int], send: Callable[[int, bytes], None],
-                offset_now: Callable[[], int], progress: Callable[[str, int, int], None]) -> None:
-    """Stream a file piece by piece (one piece in memory), resuming where the server says it is.
-
-    `piece(offset)` is the length of the piece starting at `offset`; `send` posts it (through the
-    `Api`, which retries what it safely can). When a piece still fails, the server is asked how
-    much it holds (`offset_now`): if that moved (a dropped connection after the bytes landed) the
-    upload goes on from there; if not, the error stands. A piece that creates the post is sent
-    with `creates=True` by `send` and its `unknown` is never resumed.
-    """
-    total = media.path.stat().st_size
-    offset, resumes = 0, RESUMES
-    with media.path.open("rb") as handle:
-        while offset < total:
-            handle.seek(offset)
-            data = handle.read(piece(offset))
-            try:
-                send(offset, data)
-            except PostError as exc:
-                now = offset_now() if exc.outcome == "failed" and resumes else offset
-                if now == offset:
-                    raise
-                offset, resumes = now, resumes - 1
-                continue
-            offset += len(data)
-            progress(media.file, offset, total)

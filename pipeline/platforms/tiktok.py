@@ -9,8 +9,7 @@ import httpx
 
 from pipeline.content import Item, Media, Target
 from pipeline.platforms.base import MB, Findings, Job, Platform, Posted
-from pipeline.platforms.facebook import upload_file
-from pipeline.platforms.transport import Api, PostError
+from pipeline.platforms.transport import Api, FileSegment, PostError, upload_file
 
 PRIVACY = {
     "public": "PUBLIC_TO_EVERYONE",
@@ -170,7 +169,7 @@ class TikTok(Platform):
         def piece(offset: int) -> int:
             return chunk if offset // chunk < count - 1 else size - offset
 
-        def send(offset: int, body: bytes) -> None:
+        def send(offset: int, body: FileSegment) -> None:
             api.request("PUT", upload_url, creates=offset + len(body) == size, ok=(200, 201, 206), content=body,
                         headers={"Content-Type": video.info.mime,
                                  "Content-Range": f"bytes {offset}-{offset + len(body) - 1}/{size}"})
@@ -178,7 +177,7 @@ class TikTok(Platform):
         def offset_now() -> int:
             return int(call("/v2/post/publish/status/fetch/", {"publish_id": publish_id}).get("uploaded_bytes", 0))
 
-        upload_file(video, piece, send, offset_now, job.progress)
+        upload_file(video.path, video.file, piece, send, offset_now, job.progress)
         return publish_id
 
     def _outcome(self, api: Api, call: Callable[..., dict[str, Any]], publish_id: str, username: str) -> Posted:

@@ -12,15 +12,19 @@ status). The rule that keeps posting exactly-once:
 from __future__ import annotations
 
 import email.utils
+import io
 import time
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
 
 import httpx
 
 SENT_BUT_NO_ANSWER = (httpx.ReadTimeout, httpx.WriteTimeout, httpx.RemoteProtocolError, httpx.ReadError,
                       httpx.WriteError)
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+#: times an upload goes on from where the server says it is, after a piece failed
+RESUMES = 5
 
 
 class PostError(Exception):
@@ -76,8 +80,11 @@ class Api:
         **kwargs: Any,
     ) -> httpx.Response:
         allowed = tuple(ok)
+        body = kwargs.get("content")
         for attempt in range(self.retries + 1):
             last = attempt == self.retries
+            if hasattr(body, "seek"):
+                body.seek(0)  # httpx reads a file-like body from where it is: a retry sends it whole again
             try:
                 response = self.client.request(method, url, **kwargs)
             except NOT_SENT as exc:
@@ -132,3 +139,69 @@ def json_reason(response: httpx.Response) -> str:
             first = data["errors"][0]
             return str(first.get("message") if isinstance(first, dict) else first)
     return str(data)[:200]
+
+
+class FileSegment:
+    """Bytes `start` to `start + length` of an open file, streamed in blocks whenever httpx sends
+    them (again on a retry): the request holds this window, never the bytes.
+
+    Passing bytes would keep every chunk alive until the garbage collector runs, because httpx
+    ties each response (which holds its request) into a reference cycle.
+    Works as `content=` (iterable; httpx takes the length from seek/tell) and as a multipart
+    file part.
+    """
+
+    BLOCK = 64 * 1024
+
+    def __init__(self, handle: IO[bytes], start: int, length: int) -> None:
+        self.handle, self.start, self.length, self.position = handle, start, length, 0
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.position, io.SEEK_END: self.length}[whence]
+        self.position = min(max(base + offset, 0), self.length)
+        return self.position
+
+    def tell(self) -> int:
+        return self.position
+
+    def read(self, size: int = -1) -> bytes:
+        left = self.length - self.position
+        size = left if size < 0 else min(size, left)
+        self.handle.seek(self.start + self.position)
+        data = self.handle.read(size)
+        self.position += len(data)
+        return data
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __iter__(self) -> Iterator[bytes]:
+        self.seek(0)
+        return iter(lambda: self.read(self.BLOCK), b"")
+
+
+def upload_file(path: Path, label: str, piece: Callable[[int], int], send: Callable[[int, FileSegment], None],
+                offset_now: Callable[[], int], progress: Callable[[str, int, int], None]) -> None:
+    """Stream a file piece by piece (one piece in memory), resuming where the server says it is.
+
+    `piece(offset)` is the length of the piece starting at `offset`; `send` posts it (through the
+    `Api`, which retries what it safely can). When a piece still fails, the server is asked how
+    much it holds (`offset_now`): if that moved (a dropped connection after the bytes landed) the
+    upload goes on from there; if not, the error stands. A piece that creates the post is sent
+    with `creates=True` by `send` and its `unknown` is never resumed.
+    """
+    total = path.stat().st_size
+    offset, resumes = 0, RESUMES
+    with path.open("rb") as handle:
+        while offset < total:
+            data = FileSegment(handle, offset, piece(offset))
+            try:
+                send(offset, data)
+            except PostError as exc:
+                now = offset_now() if exc.outcome == "failed" and resumes else offset
+                if now == offset:
+                    raise
+                offset, resumes = now, resumes - 1
+                continue
+            offset += len(data)
+            progress(label, offset, total)

@@ -10,9 +10,8 @@ from authlib.oauth1 import ClientAuth
 
 from pipeline.content import Item, Media, Target
 from pipeline.platforms.base import MB, Findings, Job, Platform, Posted
-from pipeline.platforms.transport import Api, PostError
+from pipeline.platforms.transport import Api, FileSegment, PostError
 from pipeline.platforms.twitter_text import weighted_length
-from pipeline.platforms.youtube import FileSegment
 
 POST_URL = "https://x.com/i/web/status/{id}"
 CATEGORY = {"image": "tweet_image", "gif": "tweet_gif", "video": "tweet_video"}

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterator
-from typing import IO, Any
+from typing import Any
 
 import httpx
 
 from pipeline.content import Item, Media, Target
 from pipeline.platforms.base import MB, Findings, Job, Platform, Posted
-from pipeline.platforms.transport import Api, PostError
+from pipeline.platforms.transport import Api, FileSegment, PostError
 
 PRIVACY = ("public", "unlisted", "private")
 WATCH_URL = "https://www.youtube.com/watch?v={id}"
@@ -19,42 +17,6 @@ BLOCK = 256 * 1024  # every resumable chunk but the last is a multiple of this
 SESSIONS = 3
 #: chunk attempts in a row that move the upload no further before the upload gives up
 STALLS = 4
-
-
-class FileSegment:
-    """Bytes `start` to `start + length` of an open file, streamed in blocks whenever httpx sends
-    them (again on a retry): the request holds this window, never the bytes.
-
-    Passing bytes would keep every chunk alive until the garbage collector runs, because httpx
-    ties each response (which holds its request) into a reference cycle.
-    Works as `content=` (iterable; httpx takes the length from seek/tell) and as a multipart
-    file part.
-    """
-
-    BLOCK = 64 * 1024
-
-    def __init__(self, handle: IO[bytes], start: int, length: int) -> None:
-        self.handle, self.start, self.length, self.position = handle, start, length, 0
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.position, io.SEEK_END: self.length}[whence]
-        self.position = min(max(base + offset, 0), self.length)
-        return self.position
-
-    def tell(self) -> int:
-        return self.position
-
-    def read(self, size: int = -1) -> bytes:
-        left = self.length - self.position
-        size = left if size < 0 else min(size, left)
-        self.handle.seek(self.start + self.position)
-        data = self.handle.read(size)
-        self.position += len(data)
-        return data
-
-    def __iter__(self) -> Iterator[bytes]:
-        self.seek(0)
-        return iter(lambda: self.read(self.BLOCK), b"")
 
 
 def tags_length(tags: list[str]) -> int:
