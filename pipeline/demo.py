@@ -4,13 +4,17 @@ It starts the sandbox (the same faithful servers the tests use), creates a repos
 project's own `sop.yml` and sample content with sandbox logins in the roles, and plays the SOP
 on one item with a clock it advances: the author opens the PR; the Sub-coordinator says *ya*;
 the Head of Division says *tidak* (late, past the standard); the author corrects; the chain runs
-again to the Commissioner's final *ya*. After every event it runs the real `konten check`, as the
-workflow would, and shows what an approver sees. Then it merges, runs the real `konten publish`
-against the sandbox platforms and `konten archive build`, prints the record, and serves the archive.
+again to the Commissioner's final *ya*, the Secretary only after the scheduled `konten remind`
+has reminded them (once). After every event it runs the real `konten check`, as the workflow
+would, and shows what an approver sees; `konten announce` tells the sandbox's Telegram group of the
+final *ya* and, after the real `konten publish` against the sandbox platforms, that the item is
+live. Then `konten archive build`, the record, and the archive served.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
 import shutil
@@ -77,9 +81,11 @@ class Demo:
         for old, new in placeholders.items():
             text = text.replace(old, new)
         from pipeline.sandbox.meta import MetaServer
+        from pipeline.sandbox.telegram import TelegramServer
 
         text = text.replace('page_id: "000000000000000"', f'page_id: "{MetaServer.PAGE_ID}"\n    app_id: "{MetaServer.APP_ID}"')
         text = text.replace('user_id: "00000000000000000"', f'user_id: "{MetaServer.IG_USER_ID}"')
+        text += f'\nannounce:\n  telegram:\n    chat_id: "{TelegramServer.GROUP}"\n'  # the sandbox's group chat
         return re.sub(r"language: \w+", f"language: {self.lang}", text, count=1)
 
     def files(self, folder: Path, prefix: str) -> dict[str, bytes]:
@@ -170,8 +176,14 @@ class Demo:
 
             for role, minutes, note in (("subkoordinator-tekmas", 6, "Ya."), ("kabag-hth", 9, "Ya, sudah diperbaiki."),
                                         ("sekretaris", 38, "Ya."), ("komisioner-sosdiklih-parmas", 22, "Ya, terbitkan.")):
+                if minutes > 30:  # the scheduled reminder: past the standard it reminds, once only
+                    for wait in (31, 5):
+                        self.clock.advance(wait)
+                        self.konten(sandbox, "remind")
+                    minutes -= 36
                 self.clock.advance(minutes)
                 self.review(sandbox, number, ROLES[role], "APPROVE", note)
+            self.konten(sandbox, "announce", "--ledger", str(self.work / "ledger"))  # step 6, to the group
 
             # Step 7: the final concept reaches the admin: the PR is merged.
             self.clock.advance(3)
@@ -182,6 +194,7 @@ class Demo:
             # Step 8: the publisher posts it everywhere, exactly once.
             self.clock.advance(2)
             published = self.publish(sandbox)
+            self.konten(sandbox, "announce", "--ledger", str(self.work / "ledger"))  # step 8, to the group
             archive = self.archive()
             self.summary(sandbox, published)
             observed = self.observe(sandbox, number)
@@ -202,12 +215,29 @@ class Demo:
                 "youtube": len(sandbox.youtube.videos),
                 "tiktok": len(sandbox.tiktok.posts),
             },
+            "reminders": [c["body"] for c in sandbox.github.comments(self.repo, number)
+                          if "konten:remind" in c["body"]],
+            "group_chat": [m["text"] for m in sandbox.telegram.sent],
         }
 
     def review(self, sandbox: Sandbox, number: int, login: str, state: str, body: str) -> None:
         sandbox.github.review(self.repo, number, login, state, body)
         self.step("3–6", login, f"{state.lower()}: {body}")
         self.check(sandbox, number, "pull_request_review", "submitted", login)
+
+    def konten(self, sandbox: Sandbox, *command: str) -> int:
+        """Run a scheduled `konten` command as its workflow would; show what it printed."""
+        from pipeline.cli import main
+
+        printed = io.StringIO()
+        with environment({**sandbox.environ(), "GITHUB_STEP_SUMMARY": str(self.work / "summary.md")}), \
+                contextlib.redirect_stdout(printed):
+            code = main(["--root", str(self.work / "main"), *command, "--now", self.clock.now.isoformat()])
+        when = messages.format_time(self.clock.now, ZoneInfo("Asia/Jakarta"), self.lang)
+        self.say(f"\n[bold cyan]{when}[/] · [magenta]scheduled job[/] · konten {command[0]}")
+        for line in printed.getvalue().splitlines():
+            self.say(f"  [dim]{line}[/]" if line.startswith("konten ") else f"  {line}")
+        return code
 
     def step(self, step: str, who: str, what: str) -> None:
         when = messages.format_time(self.clock.now, ZoneInfo("Asia/Jakarta"), self.lang)

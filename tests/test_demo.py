@@ -67,3 +67,14 @@ def test_the_archive_page_shows_the_item_and_its_record(demo: dict) -> None:
     assert "Ayo Cek DPT" in html
     for login in ROLES.values():
         assert login in html
+
+
+def test_the_overdue_secretary_is_reminded_once(demo: dict) -> None:
+    [reminder] = demo["observed"]["reminders"]  # two scheduled runs past the standard, one reminder
+    assert "@agus-sekretaris" in reminder and "langkah 5" in reminder
+
+
+def test_the_group_chat_hears_the_final_ya_and_the_publication(demo: dict) -> None:
+    chat = demo["observed"]["group_chat"]
+    assert [m[:2] for m in chat] == ["⏰ ", "✅ ", "📢 "], chat
+    assert "Ayo Cek DPT" in chat[1] and all(p in chat[2] for p in ("X", "Facebook", "Instagram", "YouTube", "TikTok"))

@@ -58,11 +58,12 @@ class StaticHost(FakeServer):
 
 
 class Sandbox:
-    """GitHub, X, Meta (Facebook + Instagram), YouTube, TikTok and a media host on free ports."""
+    """GitHub, X, Meta (Facebook + Instagram), YouTube, TikTok, a Telegram group and a media host on free ports."""
 
     def __init__(self, media_root: Path, clock: Callable[[], datetime] | None = None) -> None:
         from pipeline.sandbox.github import GitHubServer
         from pipeline.sandbox.meta import MetaServer
+        from pipeline.sandbox.telegram import TelegramServer
         from pipeline.sandbox.tiktok import TikTokServer
         from pipeline.sandbox.x import XServer
         from pipeline.sandbox.youtube import YouTubeServer
@@ -72,9 +73,11 @@ class Sandbox:
         self.meta = MetaServer()
         self.youtube = YouTubeServer()
         self.tiktok = TikTokServer()
+        self.telegram = TelegramServer()  # the office's group chat, for announcements and reminders
         self.media = StaticHost(media_root)
         self.token_key = Fernet.generate_key().decode()  # keeps TikTok's rotated token, as in production
-        self.servers: list[FakeServer] = [self.github, self.x, self.meta, self.youtube, self.tiktok, self.media]
+        self.servers: list[FakeServer] = [self.github, self.x, self.meta, self.youtube, self.tiktok, self.telegram,
+                                          self.media]
 
     def start(self) -> Sandbox:
         for server in self.servers:
@@ -120,4 +123,6 @@ class Sandbox:
             "TIKTOK_REFRESH_TOKEN": tt.REFRESH_TOKEN,
             "KONTEN_TOKEN_KEY": self.token_key,
             "KONTEN_MEDIA_BASE_URL": f"{self.media.url}/media",
+            "KONTEN_TELEGRAM_API_URL": self.telegram.url,
+            "TELEGRAM_BOT_TOKEN": self.telegram.TOKEN,
         }

@@ -34,11 +34,12 @@ class TelegramServer(FakeServer):
 
     name = "telegram"
     TOKEN = "7000000001:AAHsandbox-konten-bot-token-000000000"
+    GROUP = "-1001000000001"  # the office's internal group, which the bot has joined
     BOT = {"id": 7000000001, "is_bot": True, "first_name": "Konten SOP", "username": "konten_sop_bot"}
 
     def __init__(self, chats: dict[str, str] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.chats: dict[str, str] = dict(chats or {"-1001000000001": "Grup Internal KPU Jateng"})
+        self.chats: dict[str, str] = dict(chats or {self.GROUP: "Grup Internal KPU Jateng"})
         self.sent: list[dict[str, Any]] = []
         self._ids = itertools.count(101)
 
