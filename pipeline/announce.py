@@ -271,6 +271,8 @@ def pull_items(pull: Pull) -> list[str]:
 def approved(announcer: Announcer, sop: Sop, pulls: Iterable[tuple[Pull, Verdict]]) -> list[Delivery]:
     """Announce every fully approved open PR once per draft version (a new commit is a new version)."""
     out: list[Delivery] = []
+    if not sop.chain[-1].announce:  # sop.yml: the final role's *ya* is not to be announced
+        return out
     for pull, verdict in pulls:
         if verdict.state == "approved":
             note = approved_note(sop, pull.title, pull.facts.number, pull.html_url)

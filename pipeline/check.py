@@ -214,7 +214,7 @@ def run(
         gh.update_comment(mine.id, body)
 
     announce = None
-    if verdict.state == "approved":
+    if verdict.state == "approved" and sop.chain[-1].announce:  # sop.yml: the final role's `announce`
         marker = ANNOUNCE_MARKER.format(sha=pull.facts.head_sha)
         if not any(marker in c.body for c in comments):
             announce = announcement(sop, pull)

@@ -332,6 +332,17 @@ def test_full_chain_in_order(stage: Stage, clock: Clock) -> None:
     assert len(stage.server.calls("POST", r"/issues/\d+/comments$")) == 2
 
 
+def test_no_announcement_when_the_final_role_says_so(server: GitHubServer, clock: Clock, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    quiet = Stage(server, clock, tmp_path, monkeypatch, capsys,
+                  sop_text({"    announce: true              # the final ya": "    announce: false  # the final ya"}))
+    quiet.open()
+    approve_in_order(quiet, CHAIN)
+    assert quiet.status()[0] == "success"
+    assert quiet.announcements() == []
+
+
 def test_out_of_order_approval_is_noted_and_must_be_given_again(stage: Stage) -> None:
     names = stage.names
     stage.open()
