@@ -43,7 +43,8 @@ from typing import Any
 import httpx
 
 from pipeline import messages, ops_text  # noqa: F401 - ops_text registers the sentences used here
-from pipeline.chain import Verdict, evaluate
+from pipeline.chain import Verdict
+from pipeline.check import evaluate_pull, own_comments, ready_since
 from pipeline.config import AnnounceSettings, Sop
 from pipeline.github import GitHub, Pull
 from pipeline.ledger import PENDING_STALE, Conflict, ItemRecord, Ledger, PlatformRecord, Store
@@ -292,8 +293,8 @@ def evaluated(gh: GitHub, sop: Sop, now: datetime) -> Iterator[tuple[Pull, Verdi
     for number in open_pulls(gh):
         pull = gh.pull(number)
         if any(f.startswith("content/") for f in pull.files):
-            yield pull, evaluate(sop.chain, pull.facts, now, one_role_per_person=sop.one_role_per_person,
-                                 hours=sop.office_hours)
+            pull = ready_since(pull, own_comments(gh, number))  # as `konten check` saw it leave draft
+            yield pull, evaluate_pull(sop, pull, now)
 
 
 def main(sop: Sop, ledger: Ledger, now: datetime, out: Callable[[str], None] = print,

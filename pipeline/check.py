@@ -8,7 +8,8 @@ it is, one comment kept up to date, and the announcement of the final *ya* (SOP 
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,11 +18,15 @@ from pipeline import messages, preview
 from pipeline.chain import RoleStatus, Verdict, evaluate
 from pipeline.config import Sop
 from pipeline.content import INDEX
-from pipeline.github import GitHub, Pull
+from pipeline.github import Comment, GitHub, Pull
 from pipeline.preview import environment, templates_dir
 from pipeline.validate import Report, validate_paths
 
 MARKER = "<!-- konten:chain -->"
+#: when the first role's clock started (opened, or left draft): GitHub's API does not say when a
+#: PR left draft without another request, so the comment remembers what the ready_for_review run saw
+READY_MARKER = "<!-- konten:ready:{at} -->"
+_READY = re.compile(r"<!-- konten:ready:(\S+) -->")
 ANNOUNCE_MARKER = "<!-- konten:announce:{sha} -->"
 STATES = {"approved": "success", "waiting": "pending", "draft": "pending", "returned": "failure"}
 
@@ -98,7 +103,7 @@ def comment_body(
         previews = [preview.render(preview.build(item, report.problems, sop), sop, "md", root) for item in report.items]
     env = environment(templates_dir(root))
     return env.get_template("comment.md.j2").render(
-        marker=MARKER,
+        marker=MARKER + "\n" + READY_MARKER.format(at=pull.facts.ready_at.isoformat()),
         sop=sop,
         t=lambda key, **p: messages.t(key, lang, **p),
         headline=status_line(verdict, sop, now),
@@ -174,8 +179,14 @@ def run(
     head: Path | None = None,
     target_url: str | None = None,
     root: Path | None = None,
+    left_draft: bool = False,
 ) -> Outcome:
-    """Evaluate PR `number` and report it on GitHub; at most 8 requests for an ordinary PR."""
+    """Evaluate PR `number` and report it on GitHub; at most 8 requests for an ordinary PR.
+
+    `left_draft`: this run is for the PR's `ready_for_review` event, so the first role's time
+    starts now. Requests left over after the chain went back are withdrawn by `konten remind`
+    (see `stale_requests`): doing it here would break the budget on exactly those events.
+    """
     pull = gh.pull(number)
     context = sop.status_context
     files = content_files(pull.files)
@@ -183,6 +194,10 @@ def run(
         description = messages.t("check.no_content", sop.language)
         gh.set_status(pull.facts.head_sha, "success", description, context, target_url)
         return Outcome("success", description, None, (), None, None, gh.requests)
+
+    comments = own_comments(gh, number)
+    mine = next((c for c in comments if MARKER in c.body), None)
+    pull = ready_since(pull, comments, now if left_draft else None)
 
     verdict = evaluate_pull(sop, pull, now)
     state = STATES[verdict.state]
@@ -205,9 +220,6 @@ def run(
             body = comment_body(sop, pull, verdict, now, report, root)
     else:
         body = comment_body(sop, pull, verdict, now, report, root)
-    # Only our own comments count: an author could paste the marker to hijack or silence them.
-    comments = [c for c in gh.comments(number) if c.author.endswith("[bot]")]
-    mine = next((c for c in comments if MARKER in c.body), None)
     if mine is None:
         gh.create_comment(number, body)
     elif mine.body != body:
@@ -222,4 +234,34 @@ def run(
     return Outcome(state, description, verdict, requested, body, announce, gh.requests)
 
 
-__all__ = ["Outcome", "run", "status_line", "comment_body", "changed_items"]
+def stale_requests(sop: Sop, pull: Pull, verdict: Verdict) -> list[str]:
+    """Chain members still asked to review although it is not their role's turn (the chain went back)."""
+    if verdict.state == "returned":  # the returning role keeps its request for the corrected draft
+        return []
+    due = {m.lower() for m in (verdict.current.waiting_on if verdict.current and verdict.state == "waiting" else ())}
+    members = {m.lower() for role in sop.chain for m in role.members}
+    return sorted(r for r in pull.requested if r.lower() in members and r.lower() not in due)
+
+
+def own_comments(gh: GitHub, number: int) -> list[Comment]:
+    """Only our own comments count: an author could paste a marker to hijack or silence them."""
+    return [c for c in gh.comments(number) if c.author.endswith("[bot]")]
+
+
+def ready_since(pull: Pull, comments: list[Comment], left_draft_at: datetime | None = None) -> Pull:
+    """The PR with `ready_at` moved to when it left draft: `left_draft_at` on that event's run,
+    else what the chain comment recorded then (the PR's creation time if it never was a draft)."""
+    mine = next((c.body for c in comments if MARKER in c.body), "")
+    found = _READY.search(mine)
+    try:
+        recorded = datetime.fromisoformat(found.group(1)) if found else None
+    except ValueError:
+        recorded = None
+    ready = left_draft_at if left_draft_at is not None and not pull.facts.draft else recorded
+    if ready is None or ready <= pull.facts.ready_at:
+        return pull
+    return replace(pull, facts=replace(pull.facts, ready_at=ready))
+
+
+__all__ = ["Outcome", "run", "status_line", "comment_body", "changed_items", "stale_requests", "own_comments",
+           "ready_since"]

@@ -111,13 +111,16 @@ def _now(args: argparse.Namespace) -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _event_pr() -> int | None:
-    """The PR number of the triggering event; only the number is trusted, the facts are refetched."""
+def _event() -> dict[str, Any]:
     path = os.environ.get("GITHUB_EVENT_PATH")
     if not path or not Path(path).is_file():
-        return None
-    event = json.loads(Path(path).read_text(encoding="utf-8"))
-    number = (event.get("pull_request") or {}).get("number")
+        return {}
+    return dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def _event_pr() -> int | None:
+    """The PR number of the triggering event; only the number is trusted, the facts are refetched."""
+    number = (_event().get("pull_request") or {}).get("number")
     return int(number) if number else None
 
 
@@ -142,7 +145,9 @@ def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
     target = f"{server}/{gh.repository}/actions/runs/{run_id}" if run_id else None
     head = Path(args.head) if args.head else None
     try:
-        outcome = check.run(gh, ctx.sop, number, _now(args), head=head, target_url=target, root=ctx.root)
+        left_draft = _event().get("action") == "ready_for_review"  # only pull_request events have it
+        outcome = check.run(gh, ctx.sop, number, _now(args), head=head, target_url=target, root=ctx.root,
+                            left_draft=left_draft)
     except GitHubError as exc:
         if exc.params.get("status") == 403 and gh.requests <= 5:
             pull = gh.pull(number)

@@ -160,6 +160,9 @@ class GitHub:
     def request_reviewers(self, number: int, logins: list[str]) -> None:
         self._call(self.api.pulls.request_reviewers, pull_number=number, reviewers=logins)
 
+    def remove_review_requests(self, number: int, logins: list[str]) -> None:
+        self._call(self.api.pulls.remove_requested_reviewers, pull_number=number, reviewers=logins)
+
     def create_comment(self, number: int, body: str) -> None:
         self._call(self.api.issues.create_comment, issue_number=number, body=body)
 

@@ -28,6 +28,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                     "⏰ Reminder: \"{title}\" (PR #{number}) has waited for {role} since {since}, due {due}. {url}"),
     "remind.sent": ("PR #{number}: {role} (langkah {step}) diingatkan: {who}",
                     "PR #{number}: {role} (step {step}) reminded: {who}"),
+    "remind.withdrawn": ("PR #{number}: permintaan tinjauan ditarik (belum gilirannya lagi): {who}",
+                         "PR #{number}: review request withdrawn (no longer their turn): {who}"),
     "remind.channel_failed": ("PR #{number}: pengingat ke {target} gagal: {reason}",
                               "PR #{number}: the reminder to {target} failed: {reason}"),
     "remind.summary": ("konten remind: {pulls} PR terbuka diperiksa, {sent} pengingat dikirim, {failed} gagal "

@@ -25,6 +25,7 @@ from pipeline import hours as office
 from pipeline import messages, ops_text  # noqa: F401 - ops_text registers the sentences used here
 from pipeline.announce import Channels, Note, evaluated
 from pipeline.chain import Verdict
+from pipeline.check import stale_requests
 from pipeline.config import Sop
 from pipeline.github import GitHub, Pull
 from pipeline.hours import OfficeHours
@@ -103,6 +104,11 @@ def run(gh: GitHub, sop: Sop, now: datetime, hours: OfficeHours | None, channels
     result = Outcome()
     for pull, verdict in evaluated(gh, sop, now):
         result.pulls += 1
+        stale = stale_requests(sop, pull, verdict)
+        if stale:  # `konten check` leaves these to us: withdrawing them there would break its budget
+            gh.remove_review_requests(pull.facts.number, stale)
+            out(messages.t("remind.withdrawn", sop.language, number=pull.facts.number,
+                           who=", ".join("@" + login for login in stale)))
         reminder = overdue(sop, pull, verdict, now, hours)
         if reminder is None:
             continue
