@@ -132,7 +132,7 @@ class Channels:
         return out
 
     def _token(self, name: str) -> str:
-        token = self.environ.get(name, "")
+        token = self.environ.get(name, "").strip()
         if not token:
             raise PostError("failed", messages.t("announce.no_token", "en", name=name))
         return token

@@ -161,7 +161,7 @@ def announcement(sop: Sop, pull: Pull) -> str:
     return (
         ANNOUNCE_MARKER.format(sha=pull.facts.head_sha)
         + "\n"
-        + messages.t("check.announce", sop.language, title=pull.title, sop=sop.number)
+        + messages.t("check.announce", sop.language, title=preview.md_inline(pull.title), sop=sop.number)
         + "\n\n"
         + " ".join("@" + m for m in members)
     )

@@ -288,15 +288,20 @@ def cmd_ledger_resolve(ctx: Context, args: argparse.Namespace) -> int:
     if record is None:
         ctx.out(messages.t("ledger.no_record", ctx.lang, item=args.item, platform=args.platform))
         return 1
+    current = record.effective_state(_now(args))
+    if current not in ("unknown", "failed") and not args.force:  # a live post, or a run posting it right now
+        ctx.out(messages.t("ledger.not_unsettled", ctx.lang, item=args.item, platform=args.platform, state=current))
+        return 1
     now = _now(args).isoformat()
     if args.published:
         state, url = "published", args.published
     else:
         state, url = "failed", None
+    note = messages.t("ledger.resolved_note" if state == "published" else "ledger.retry_note", ctx.lang)
     resolved = PlatformRecord(args.platform, state, now, post_id=record.post_id, url=url or record.url,
-                              error=None if state == "published" else "resolved by admin: retry",
+                              error=None if state == "published" else note,
                               attempts=0 if state == "failed" else record.attempts, run=record.run,
-                              history=record.history + [{"state": state, "at": now, "error": "resolved by admin"}])
+                              history=record.history + [{"state": state, "at": now, "error": note}])
     ledger.write_platform(args.item, resolved, version)
     ctx.out(messages.t("ledger.resolved", ctx.lang, item=args.item, platform=args.platform, state=state))
     return 0
@@ -426,6 +431,7 @@ def build_parser() -> argparse.ArgumentParser:
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--published", metavar="URL")
     group.add_argument("--retry", action="store_true")
+    p.add_argument("--force", action="store_true", help="also when it is published or being posted now")
     p.add_argument("--ledger", help="ledger folder (default: the data branch on GitHub)")
     p.add_argument("--data-branch", default="konten-data")
     p.add_argument("--now", help=argparse.SUPPRESS)

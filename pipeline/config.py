@@ -156,7 +156,7 @@ def parse_sop(text: str, file: str = CONFIG_NAME) -> Sop:
     try:
         data, lines = load(text)
     except YamlSyntaxError as exc:
-        raise ConfigError([Problem("yaml.syntax", file=file, line=exc.line, params={"reason": exc.reason})]) from None
+        raise ConfigError([exc.problem(file)]) from None
     f = Fields(data if isinstance(data, dict) else {}, lines, file)
     if not isinstance(data, dict):
         f.problem((), "config.not_mapping")

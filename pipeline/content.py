@@ -112,7 +112,7 @@ def read_item(folder: Path, sop: Sop, content_root: Path) -> tuple[Item | None, 
     file = display_path(source)
     try:
         raw = source.read_bytes()
-    except FileNotFoundError:
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return None, [Problem("item.no_index", file=file)]
     try:
         text = raw.decode("utf-8")
@@ -126,7 +126,7 @@ def read_item(folder: Path, sop: Sop, content_root: Path) -> tuple[Item | None, 
     try:
         data, lines = load(head, line_offset=1)
     except YamlSyntaxError as exc:
-        return None, [Problem("yaml.syntax", file=file, line=exc.line, params={"reason": exc.reason})]
+        return None, [exc.problem(file)]
     if not isinstance(data, dict):
         return None, [Problem("item.front_matter_not_mapping", file=file, line=2)]
 

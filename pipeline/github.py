@@ -66,7 +66,7 @@ class GitHub:
         repository = os.environ.get("GITHUB_REPOSITORY", "")
         if not repository:
             raise GitHubError("github.no_repository")
-        return cls(repository, os.environ.get("GITHUB_TOKEN"))
+        return cls(repository, (os.environ.get("GITHUB_TOKEN") or "").strip() or None)
 
     # -- transport --------------------------------------------------------------------------
     def _call(self, op: Callable[..., Any], **kwargs: Any) -> Any:

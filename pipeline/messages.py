@@ -42,6 +42,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # files and YAML
     "file.not_utf8": ("Berkas ini bukan teks UTF-8 (byte ke-{offset} tidak terbaca). Simpan ulang sebagai UTF-8.",
                       "This file is not UTF-8 text (byte {offset} cannot be read). Save it again as UTF-8."),
+    "yaml.bad_date": ("Tanggal/waktu '{value}' tidak ada di kalender (misalnya bulan 13 atau jam 25). "
+                      "Tulis seperti 2026-11-30 09:00.",
+                      "The date/time '{value}' does not exist (a 13th month or hour 25, say). "
+                      "Write it like 2026-11-30 09:00."),
     "yaml.syntax": ("Penulisan YAML tidak benar: {reason}. Periksa titik dua, tanda kutip dan indentasi.",
                     "The YAML is malformed: {reason}. Check colons, quotes and indentation."),
     "field.required": ("Kolom ini wajib diisi.", "This field is required."),
@@ -273,6 +277,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "publish.state.dry-run": ("🔎 uji coba", "🔎 dry run"),
     "ledger.resolved": ("{item} di {platform} dicatat: {state}.", "{item} on {platform} recorded as {state}."),
     "ledger.no_record": ("Tidak ada catatan {item} di {platform}.", "No record of {item} on {platform}."),
+    "ledger.not_unsettled": ("{item} di {platform} berstatus '{state}', bukan 'unknown' atau 'failed': tidak diubah. "
+                             "Jika memang harus diunggah ulang (misalnya unggahannya sudah dihapus), tambahkan --force.",
+                             "{item} on {platform} is '{state}', not 'unknown' or 'failed': left as it is. If it "
+                             "really must be posted again (say the post was deleted), add --force."),
+    "ledger.retry_note": ("Diminta unggah ulang oleh admin.", "Posting again, as the admin asked."),
+    "ledger.resolved_note": ("Diselesaikan oleh admin.", "Settled by the admin."),
     "sandbox.running": ("Sandbox berjalan (Ctrl-C untuk berhenti):", "Sandbox running (Ctrl-C to stop):"),
     "sandbox.environ": ("Variabel yang mengarahkan konten ke sandbox:", "Variables that point konten at the sandbox:"),
     # previews

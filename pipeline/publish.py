@@ -14,6 +14,7 @@ Tokens come only from the environment and are masked out of everything written o
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import threading
@@ -71,7 +72,9 @@ class Redactor:
     """Masks every secret value wherever text leaves the process (ledger, logs, summaries)."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
-        self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+        # also as an exception would quote it: trimmed, or with escapes (a pasted trailing newline)
+        forms = {f for s in secrets if s for f in (s, s.strip(), repr(s)[1:-1], json.dumps(s)[1:-1])}
+        self.secrets = sorted((f for f in forms if len(f) >= 4), key=len, reverse=True)
 
     def __call__(self, text: str | None) -> str | None:
         if text is None:
@@ -86,6 +89,11 @@ def all_secret_names() -> list[str]:
     return names + ["GITHUB_TOKEN", "KONTEN_TOKEN_KEY"]
 
 
+def content_digest(item: Item) -> str:
+    """The fingerprint of what an item says and shows, whatever its folder is called."""
+    return fingerprint(item.title, item.caption, [file_digest(m.path) for m in item.media])
+
+
 def due_items(items: list[Item], now: datetime) -> list[Item]:
     """Items whose time has come, earliest first (no time = as soon as merged)."""
     floor = datetime.min.replace(tzinfo=timezone.utc)
@@ -94,8 +102,12 @@ def due_items(items: list[Item], now: datetime) -> list[Item]:
 
 
 def approval_steps(sop: Sop, verdict: Verdict, facts: PullFacts, merged_at: datetime | None,
-                   published_at: datetime | None) -> list[StepRecord]:
-    """The SOP's eight steps as they happened, for the archive's approval record."""
+                   published_at: datetime | None, scheduled: datetime | None = None) -> list[StepRecord]:
+    """The SOP's eight steps as they happened, for the archive's approval record.
+
+    Step 8 (posting) starts when the item may go out: at the merge, or at its `publish_at` when
+    that is later -- an item scheduled for Wednesday is not late on Monday evening.
+    """
 
     def minutes(start: datetime | None, end: datetime | None) -> float | None:
         return hours.minutes(start, end, sop.office_hours) if start and end else None
@@ -118,8 +130,9 @@ def approval_steps(sop: Sop, verdict: Verdict, facts: PullFacts, merged_at: date
     handover = minutes(final, merged_at)
     steps.append(StepRecord(len(steps) + 1, sop.chain[-1].id, sop.chain[-1].name, [], iso(final), iso(merged_at),
                             handover, sop.handover_minutes, handover is not None and handover > sop.handover_minutes))
-    posting = minutes(merged_at, published_at)
-    steps.append(StepRecord(len(steps) + 1, "publisher", sop.publisher_name, list(sop.admins), iso(merged_at),
+    due = max(merged_at, scheduled) if merged_at and scheduled else merged_at
+    posting = minutes(due, published_at)
+    steps.append(StepRecord(len(steps) + 1, "publisher", sop.publisher_name, list(sop.admins), iso(due),
                             iso(published_at), posting, sop.publish_minutes,
                             posting is not None and posting > sop.publish_minutes))
     return steps
@@ -137,8 +150,9 @@ class GitHubApprovals:
 
     def _candidates(self, item: Item) -> list[int]:
         record = self.ledger.item(item.id)
-        if record is not None and record.pr.get("number"):
+        if record is not None and record.pr.get("number") and record.fingerprint == content_digest(item):
             return [int(record.pr["number"])]  # type: ignore[call-overload]
+        # New, or changed since its record was written (a later push): the last change's PR decides.
         shas = []
         if (self.root / ".git").exists():
             out = subprocess.run(["git", "-C", str(self.root), "log", "-1", "--format=%H", "--", f"content/{item.id}"],
@@ -165,7 +179,7 @@ class GitHubApprovals:
                                     done=verdict.approved_count, total=len(self.sop.chain))
             pr = {"number": number, "url": pull.html_url, "author": pull.facts.author,
                   "merged_at": pull.merged_at.isoformat() if pull.merged_at else None, "title": pull.title}
-            return Approval(pr, approval_steps(self.sop, verdict, pull.facts, pull.merged_at, None))
+            return Approval(pr, approval_steps(self.sop, verdict, pull.facts, pull.merged_at, None, item.publish_at))
         raise ApprovalError("publish.no_pr", item=item.id)
 
 
@@ -187,6 +201,11 @@ class Publisher:
     def __post_init__(self) -> None:
         self.redact = Redactor(self.environ.get(n, "") for n in all_secret_names())
         self._lock = threading.Lock()
+        self.keys: dict[str, str] = {}  # a renamed folder -> the ledger id its content was first recorded as
+
+    def key(self, item: Item) -> str:
+        """The item's id in the ledger (its first folder's name, if the folder was renamed since)."""
+        return self.keys.get(item.id, item.id)
 
     # -- what to do ---------------------------------------------------------------------------
     def items(self) -> list[Item]:
@@ -204,7 +223,7 @@ class Publisher:
         """
         names = []
         for target in item.targets:
-            record, _ = self.ledger.platform(item.id, target.platform)
+            record, _ = self.ledger.platform(self.key(item), target.platform)
             if record is None or (record.state == "failed" and record.attempts < MAX_AUTO_ATTEMPTS):
                 names.append(target.platform)
         return names
@@ -241,10 +260,14 @@ class Publisher:
                 attempts += [Attempt(item.id, p, "refused", reason=exc.render(lang)) for p in platforms]
                 continue
             owner = self.record_item(item, approval)
-            if owner != item.id:
+            if owner != item.id:  # a renamed folder: its posts are the first folder's, never made twice
                 self.out(messages.t("publish.renamed", lang, item=item.id, owner=owner))
-                attempts += [Attempt(item.id, p, "skipped", reason=f"= {owner}") for p in platforms]
-                continue
+                self.keys[item.id] = owner
+                done = set(platforms) - set(self.todo(item))
+                attempts += [Attempt(item.id, p, "skipped", reason=f"= {owner}") for p in platforms if p in done]
+                platforms = [p for p in platforms if p not in done]
+                if not platforms:
+                    continue
             work.append((item, platforms))
         if dry_run or not work:
             return attempts
@@ -274,7 +297,7 @@ class Publisher:
 
     def record_item(self, item: Item, approval: Approval) -> str:
         """Write the item's archive record; return the item that owns this content (rename check)."""
-        digest = fingerprint(item.title, item.caption, [file_digest(m.path) for m in item.media])
+        digest = content_digest(item)
         owner = self.ledger.claim_fingerprint(digest, item.id)
         if owner != item.id:
             existing = self.ledger.item(owner)
@@ -295,12 +318,12 @@ class Publisher:
     def finish_items(self, items: list[Item]) -> None:
         """Close SOP step 8 in each item's record once all its platforms are done."""
         for item in items:
-            record = self.ledger.item(item.id)
+            record = self.ledger.item(self.key(item))
             if record is None:
                 continue
             times = []
             for name in record.platforms:
-                platform_record, _ = self.ledger.platform(item.id, name)
+                platform_record, _ = self.ledger.platform(record.item, name)
                 if platform_record is None or platform_record.state != "published":
                     break
                 times.append(datetime.fromisoformat(platform_record.at))
@@ -326,8 +349,8 @@ class Publisher:
             return [self.post_one(platform, item, api) for item in items]
 
     def post_one(self, platform: Platform, item: Item, api: Api) -> Attempt:
-        name = platform.name
-        record, version = self.ledger.platform(item.id, name)
+        name, key = platform.name, self.key(item)
+        record, version = self.ledger.platform(key, name)
         if record is not None and not (record.state == "failed" and record.attempts < MAX_AUTO_ATTEMPTS):
             return Attempt(item.id, name, "skipped", reason="claimed by another run")  # moved on since todo()
         attempts = record.attempts if record else 0
@@ -335,14 +358,14 @@ class Publisher:
         pending = PlatformRecord(name, "pending", self.now().isoformat(), attempts=attempts + 1, run=self.run_id,
                                  history=history)
         try:
-            version = self.ledger.write_platform(item.id, pending, version)
+            version = self.ledger.write_platform(key, pending, version)
         except Conflict:
             return Attempt(item.id, name, "skipped", reason="claimed by another run")
         target = item.target(name)
         assert target is not None
         job = Job(
             item=item, target=target, settings=self.sop.platforms[name].options,
-            secrets={s: self.environ[s] for s in platform.secrets}, urls=platform.endpoints(self.environ),
+            secrets={s: self.environ[s].strip() for s in platform.secrets}, urls=platform.endpoints(self.environ),
             media_url=self.media_url(item), tokens=self.tokens, progress=self.progress(item, name),
         )
         try:
@@ -356,14 +379,20 @@ class Publisher:
         final = PlatformRecord(name, state, self.now().isoformat(), post_id=post_id, url=url, error=reason,
                                attempts=attempts + 1, run=self.run_id,
                                history=history + [{"state": state, "at": self.now().isoformat(), "error": reason}])
-        self.write_final(item.id, final, version)
+        self.write_final(key, final, version)
         return Attempt(item.id, name, state, url=url, reason=reason)
 
     def write_final(self, item_id: str, record: PlatformRecord, version: str | None) -> None:
-        """Record the outcome; a conflict here means an admin resolved it meanwhile: keep theirs."""
+        """Record the outcome. A conflict means an admin resolved the record meanwhile: theirs is
+        kept unless this run's post went out (or may have) and theirs would let it go out again."""
         try:
             self.ledger.write_platform(item_id, record, version)
+            return
         except Conflict:
+            current, version = self.ledger.platform(item_id, record.platform)
+        if record.state in ("published", "unknown") and (current is None or current.state != "published"):
+            self.ledger.write_platform(item_id, record, version)
+        else:
             self.out(messages.t("publish.conflict", self.sop.language, item=item_id, platform=record.platform))
 
     def progress(self, item: Item, platform: str) -> Callable[[str, int, int], None]:

@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from pipeline.errors import Problem
+
 try:
     _Loader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - libyaml missing
@@ -19,12 +21,20 @@ Path_ = tuple[str | int, ...]
 
 
 class YamlSyntaxError(ValueError):
-    """Malformed YAML, with the 1-based line of the trouble and a short reason."""
+    """Malformed YAML, with the 1-based line of the trouble and a short reason; `value` is set
+    when well-formed YAML names a value that cannot exist (a date like 2026-13-45)."""
 
-    def __init__(self, line: int | None, reason: str) -> None:
+    def __init__(self, line: int | None, reason: str, value: str | None = None) -> None:
         super().__init__(reason)
         self.line = line
         self.reason = reason
+        self.value = value
+
+    def problem(self, file: str) -> Problem:
+        """The error as the author reads it: a date that cannot be, or YAML that cannot be read."""
+        if self.value is not None:
+            return Problem("yaml.bad_date", file=file, line=self.line, params={"value": self.value})
+        return Problem("yaml.syntax", file=file, line=self.line, params={"reason": self.reason})
 
 
 def load(text: str, line_offset: int = 0) -> tuple[Any, dict[Path_, int]]:
@@ -39,12 +49,34 @@ def load(text: str, line_offset: int = 0) -> tuple[Any, dict[Path_, int]]:
         raise YamlSyntaxError(line, str(exc.problem or exc.context or "")) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(None, str(exc)) from None
+    except ValueError as exc:  # a timestamp YAML recognises but the calendar does not (month 13, hour 25)
+        bad = next((n for n in _scalars(node) if not _constructs(loader, n)), None)
+        raise YamlSyntaxError(bad.start_mark.line + 1 + line_offset if bad else None, str(exc),
+                              bad.value if bad else "") from None
     finally:
         loader.dispose()
     lines: dict[Path_, int] = {}
     if node is not None:
         _walk(node, (), lines, line_offset)
     return data, lines
+
+
+def _scalars(node: yaml.Node | None) -> list[yaml.ScalarNode]:
+    if isinstance(node, yaml.ScalarNode):
+        return [node]
+    if isinstance(node, yaml.MappingNode):
+        return [s for key, value in node.value for s in (*_scalars(key), *_scalars(value))]
+    if isinstance(node, yaml.SequenceNode):
+        return [s for value in node.value for s in _scalars(value)]
+    return []
+
+
+def _constructs(loader: Any, node: yaml.ScalarNode) -> bool:
+    try:
+        loader.yaml_constructors.get(node.tag, type(loader).construct_scalar)(loader, node)
+    except ValueError:
+        return False
+    return True
 
 
 def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], offset: int) -> None:

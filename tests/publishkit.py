@@ -75,6 +75,7 @@ class Harness:
     sleeps: list[float] = field(default_factory=list)
     attempts: list[Attempt] = field(default_factory=list)
     on_sleep: Callable[[float], None] = lambda seconds: None
+    media_base_url: str | None = None  # None: the host's /media; "": the publisher's default (raw GitHub URLs)
 
     def __post_init__(self) -> None:
         self.environ[KEY_ENV] = Fernet.generate_key().decode()
@@ -98,10 +99,10 @@ class Harness:
         self.on_sleep(seconds)
 
     def run(self) -> list[Attempt]:
+        base = f"{self.host.url}/media" if self.media_base_url is None else self.media_base_url
         publisher = Publisher(sop=self.sop, root=self.root, ledger=self.ledger, approvals=approved,
-                              tokens=self.tokens, environ=dict(self.environ),
-                              media_base_url=f"{self.host.url}/media", run_id="test", out=self.out.append,
-                              sleep=self.sleep)
+                              tokens=self.tokens, environ=dict(self.environ), media_base_url=base, run_id="test",
+                              out=self.out.append, sleep=self.sleep)
         attempts = publisher.run()
         self.attempts += attempts
         return attempts

@@ -141,6 +141,22 @@ def test_malformed_front_matter_line_counts_the_opening_dashes(tmp_path: Path) -
     assert problem.code == "yaml.syntax" and problem.line == line_of(text, "bad: indent") == 5
 
 
+@pytest.mark.parametrize("moment", ["2026-13-45", "2026-11-30 25:00:00"])
+def test_a_date_the_calendar_does_not_have_names_its_line(tmp_path: Path, moment: str) -> None:
+    front = f"title: T\nkind: berita\nplatforms: [x]\npublish_at: {moment}\n"
+    problems, text = problems_in(tmp_path / "a", front)
+    [problem] = problems
+    assert (problem.code, problem.line, problem.params["value"]) == ("yaml.bad_date", line_of(text, "publish_at"),
+                                                                     moment)
+    assert "tidak ada di kalender" in problem.render("id")
+
+
+def test_an_index_md_that_is_a_folder_is_a_missing_index(tmp_path: Path) -> None:
+    (tmp_path / "a" / "index.md").mkdir(parents=True)
+    item, [problem] = read(tmp_path / "a")
+    assert item is None and problem.code == "item.no_index"
+
+
 def test_invalid_utf8_names_the_line(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "index.md").write_bytes(b"---\ntitle: T\nkind: berita\nplatforms: [x]\n---\nCaf\xe9 enak\n")

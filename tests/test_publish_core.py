@@ -119,6 +119,41 @@ def test_a_renamed_folder_is_not_posted_again(project: Path, tmp_path: Path, met
     assert record is not None and record.aliases == ["2026/11/pengumuman-ppk"]
 
 
+def test_a_folder_renamed_after_a_failure_posts_under_its_first_name(project: Path, tmp_path: Path,
+                                                                      meta: MetaServer) -> None:
+    from pipeline.sandbox.http import Fault
+
+    ledger = Ledger(FolderStore(tmp_path / "ledger"))
+    meta.inject(Fault(method="POST", path=r"/feed$", status=400, body={"error": {
+        "message": "(#200) The user hasn't authorized the application", "type": "OAuthException", "code": 200}}))
+    assert [a.state for a in publisher(project, ledger, meta).run()] == ["failed"]
+    shutil.move(str(project / "content" / ITEM), str(project / "content" / "2026/11/pengumuman-ppk"))
+    attempts = publisher(project, ledger, meta).run()
+    assert [(a.item, a.state) for a in attempts] == [("2026/11/pengumuman-ppk", "published")]
+    assert len(meta.page_posts) == 1
+    record, _ = ledger.platform(ITEM, "facebook")  # still one record, under the first folder's name
+    assert record is not None and record.state == "published" and record.attempts == 2
+    assert ledger.platform("2026/11/pengumuman-ppk", "facebook") == (None, None)
+    assert publisher(project, ledger, meta).run()[0].state == "skipped" and len(meta.page_posts) == 1
+
+
+def test_a_post_that_went_out_outlives_a_resolve_made_meanwhile(project: Path, tmp_path: Path,
+                                                                  meta: MetaServer) -> None:
+    """The admin settled the record with --retry while this run was posting: the post stands."""
+    from pipeline.ledger import PlatformRecord
+
+    ledger = Ledger(FolderStore(tmp_path / "ledger"))
+    job = publisher(project, ledger, meta)
+    claimed = ledger.write_platform(ITEM, PlatformRecord("facebook", "pending", NOW.isoformat(), attempts=1), None)
+    ledger.write_platform(ITEM, PlatformRecord("facebook", "failed", NOW.isoformat(), attempts=0), claimed)
+    job.write_final(ITEM, PlatformRecord("facebook", "published", NOW.isoformat(), post_id="1_2", url="u"), claimed)
+    record, version = ledger.platform(ITEM, "facebook")
+    assert record is not None and record.state == "published"
+    # the other way round: the admin recorded it as published; a late failure does not undo that
+    job.write_final(ITEM, PlatformRecord("facebook", "failed", NOW.isoformat(), error="x"), claimed)
+    assert ledger.platform(ITEM, "facebook")[0].state == "published"  # type: ignore[union-attr]
+
+
 def test_two_runs_at_once_post_once(project: Path, tmp_path: Path, meta: MetaServer) -> None:
     ledger = Ledger(FolderStore(tmp_path / "ledger"))
     meta.latency = 0.2  # both runs are in flight together
@@ -173,6 +208,27 @@ def test_secrets_never_reach_the_ledger_or_the_output(project: Path, tmp_path: P
 def test_the_redactor_masks_every_secret() -> None:
     redact = Redactor(["s3cr3t-token", "abc", ""])
     assert redact("token=s3cr3t-token&x=abc") == "token=***&x=abc"  # too short to be a secret: kept
+    pasted = Redactor(["EAAB-page-token\n"])  # a secret pasted with its line break, as exceptions quote it
+    assert "EAAB" not in (pasted("Illegal header value b'OAuth EAAB-page-token\\n'") or "")
+
+
+def test_a_secret_pasted_with_a_line_break_still_works(project: Path, tmp_path: Path, meta: MetaServer) -> None:
+    ledger = Ledger(FolderStore(tmp_path / "ledger"))
+    job = publisher(project, ledger, meta)
+    job.environ["FACEBOOK_PAGE_TOKEN"] += "\n"
+    assert [a.state for a in job.run()] == ["published"]
+
+
+def test_step_8_starts_at_the_scheduled_time_not_the_merge() -> None:
+    from pipeline.chain import Commit, PullFacts, evaluate
+    from pipeline.publish import approval_steps
+
+    sop = load_sop(REPO / "sop.yml")
+    facts = PullFacts(1, "rina", "a" * 40, NOW, False, (Commit("a" * 40, "rina", NOW),), ())
+    merged, scheduled = NOW + timedelta(hours=1), NOW + timedelta(days=2)
+    steps = approval_steps(sop, evaluate(sop.chain, facts, merged), facts, merged,
+                           scheduled + timedelta(minutes=3), scheduled)
+    assert (steps[-1].started_at, steps[-1].minutes_taken, steps[-1].overdue) == (scheduled.isoformat(), 3.0, False)
 
 
 # -- approvals re-verified against GitHub -------------------------------------------------------
@@ -240,6 +296,30 @@ def test_a_forged_status_does_not_publish(project: Path, tmp_path: Path) -> None
     assert "2/4" in refused.value.render("id")
 
 
+def test_content_changed_after_its_approval_is_verified_again(project: Path, tmp_path: Path) -> None:
+    """The ledger remembers the approving PR; a later direct push to the item is not covered by it."""
+    from pipeline.publish import content_digest
+
+    ledger = Ledger(FolderStore(tmp_path))
+    with GitHubServer() as server:
+        stage = Stage(server, project)
+        stage.approve(ROLES)
+        sha = stage.merge()
+        item = the_item(project)
+        approval = approvals_for(server, project, ledger, sha).verify(item)
+        Publisher(sop=load_sop(project / "sop.yml"), root=project, ledger=ledger, approvals=None,
+                  tokens=EncryptedTokens(ledger.store, {}), out=lambda _: None).record_item(item, approval)
+        assert ledger.item(ITEM).fingerprint == content_digest(item)  # type: ignore[union-attr]
+        index = project / "content" / ITEM / "index.md"
+        index.write_text(index.read_text(encoding="utf-8") + "Kalimat yang tidak pernah disetujui.\n",
+                         encoding="utf-8")
+        pushed = server.commit(stage.repo, "main", {f"content/{ITEM}/index.md": index.read_bytes()}, "admin",
+                               "direct push")
+        with pytest.raises(ApprovalError) as refused:
+            approvals_for(server, project, ledger, pushed).verify(the_item(project))
+    assert refused.value.code == "publish.no_pr"
+
+
 def test_an_item_no_pr_brought_in_is_refused(project: Path, tmp_path: Path) -> None:
     with GitHubServer() as server:
         server.create_repo("kpu", "konten", {"sop.yml": sop_text().encode()})
@@ -259,6 +339,11 @@ def test_a_rotated_token_is_kept_encrypted_for_the_next_run(tmp_path: Path) -> N
     tokens.save("TIKTOK_REFRESH_TOKEN", "rt-rotated-1")
     assert "rt-rotated-1" not in (tmp_path / "tokens" / "tiktok_refresh_token.enc").read_text()
     assert EncryptedTokens(store, env).load("TIKTOK_REFRESH_TOKEN") == "rt-rotated-1"
+    tokens.save("TIKTOK_REFRESH_TOKEN", "rt-rotated-2")  # rotated again: still descends from the admin's
+    assert EncryptedTokens(store, env).load("TIKTOK_REFRESH_TOKEN") == "rt-rotated-2"
+    # the app was authorised again: the admin's new secret wins over the saved token
+    renewed = {**env, "TIKTOK_REFRESH_TOKEN": "rt-from-admin-again\n"}
+    assert EncryptedTokens(store, renewed).load("TIKTOK_REFRESH_TOKEN") == "rt-from-admin-again"
     with pytest.raises(MissingTokenKey):
         EncryptedTokens(store, {"TIKTOK_REFRESH_TOKEN": "x"}).save("TIKTOK_REFRESH_TOKEN", "y")
 
@@ -283,8 +368,10 @@ def test_an_unknown_post_is_settled_by_the_admin_and_never_retried_blindly(
     assert record is not None and (record.state, record.url) == ("published", url)
     assert "dicatat: published" in capsys.readouterr().out
 
-    # --retry makes a failed-but-retryable record: the next run posts again, on purpose
-    assert main(["--root", str(project), "ledger", "resolve", ITEM, "facebook", "--retry", "--ledger",
-                 str(ledger_dir)]) == 0
+    # a live post is not reopened by mistake; --retry --force posts again, on purpose
+    retry = ["--root", str(project), "ledger", "resolve", ITEM, "facebook", "--retry", "--ledger", str(ledger_dir)]
+    assert main(retry) == 1
+    assert "bukan 'unknown' atau 'failed'" in capsys.readouterr().out
+    assert main([*retry, "--force"]) == 0
     assert [a.state for a in publisher(project, ledger, meta).run()] == ["published"]
     assert len(meta.page_posts) == 2

@@ -105,6 +105,16 @@ def test_photos_pulled_from_the_public_urls(job: Harness, tiktok: TikTokServer) 
     assert (record.post_id, record.url) == (str(post["id"]), tiktok.public_url(post["id"]))
 
 
+def test_photos_from_raw_github_urls_are_refused_before_anything_is_made(job: Harness, tiktok: TikTokServer) -> None:
+    """TikTok pulls photos only from a verified domain; raw.githubusercontent.com cannot be one."""
+    job.media_base_url = ""  # the publisher's default: the repository's raw files
+    item = job.item("foto", ["tiktok"], "Dua foto rekapitulasi.", photos())
+    attempt = only(job.run())
+    assert attempt.state == "failed" and "KONTEN_MEDIA_BASE_URL" in (attempt.reason or "")
+    assert tiktok.posts == [] and not tiktok.calls("POST", "/content/init/")
+    assert job.record(item, "tiktok").state == "failed"
+
+
 # -- faults ----------------------------------------------------------------------------------------
 def test_500_on_creator_info_is_retried(job: Harness, tiktok: TikTokServer, small: bytes) -> None:
     job.item("video", ["tiktok"], "Ayo memilih.", {"video.mp4": small})

@@ -12,7 +12,7 @@ from pipeline.platforms.twitter_text import extract_hashtags, extract_mentions
 class Instagram(Platform):
     name = "instagram"
     label = "Instagram"
-    settings = {"user_id": (str, int), "graph_version": str, "media_base_url": str}
+    settings = {"user_id": (str, int), "graph_version": str}
     caption_limit = 2200
     feed_cut = 125
     needs_media = True

@@ -11,6 +11,7 @@ from pipeline.content import Item, Media, Target
 from pipeline.platforms.base import MB, Findings, Job, Platform, Posted
 from pipeline.platforms.transport import Api, FileSegment, PostError, upload_file
 
+RAW_GITHUB = "https://raw.githubusercontent.com/"  # the default media URL (publish.Publisher.media_url)
 PRIVACY = {
     "public": "PUBLIC_TO_EVERYONE",
     "friends": "MUTUAL_FOLLOW_FRIENDS",
@@ -110,12 +111,17 @@ class TikTok(Platform):
                                           f"may post at most {limit} s")
             publish_id = self._upload(job, api, call, video, privacy)
         else:
+            urls = [job.media_url(m) for m in job.item.images]
+            if any(u.startswith(RAW_GITHUB) for u in urls):  # checked before anything is created
+                raise PostError("failed", "TikTok fetches photos only from a domain verified in its developer "
+                                          "portal, and raw.githubusercontent.com cannot be: set "
+                                          "KONTEN_MEDIA_BASE_URL to the media on your own verified domain")
             publish_id = call("/v2/post/publish/content/init/", creates=True, body={
                 "media_type": "PHOTO", "post_mode": "DIRECT_POST",
                 "post_info": {"title": str(job.target.options.get("title") or job.item.title),
                               "description": job.target.caption, "privacy_level": privacy},
                 "source_info": {"source": "PULL_FROM_URL", "photo_cover_index": 0,
-                                "photo_images": [job.media_url(m) for m in job.item.images]}})["publish_id"]
+                                "photo_images": urls}})["publish_id"]
         return self._outcome(api, call, str(publish_id), str(creator.get("creator_username") or ""))
 
     @staticmethod
