@@ -210,7 +210,8 @@ def _ledger(args: argparse.Namespace) -> tuple[Any, Any]:
     from pipeline.github import GitHub, GitHubStore
 
     gh = GitHub.from_env()
-    store = GitHubStore(gh, args.data_branch)
+    mirror = Path(args.data_checkout) if args.data_checkout and Path(args.data_checkout).is_dir() else None
+    store = GitHubStore(gh, args.data_branch, mirror)
     return Ledger(store), gh
 
 
@@ -398,6 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="show what would be sent where; send nothing")
     p.add_argument("--ledger", help="ledger folder (default: the data branch on GitHub)")
     p.add_argument("--data-branch", default="konten-data")
+    p.add_argument("--data-checkout", metavar="DIR", help="a checkout of the data branch: reads cost no API request")
     p.add_argument("--media-base-url", help="public URL the media are served from (Instagram, TikTok fetch it)")
     p.add_argument("--now", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_publish)
@@ -409,6 +411,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("announce", help="tell the group chat about final approvals and items now live (once)")
     p.add_argument("--ledger", help="ledger folder (default: the data branch on GitHub)")
     p.add_argument("--data-branch", default="konten-data")
+    p.add_argument("--data-checkout", metavar="DIR", help="a checkout of the data branch: reads cost no API request")
     p.add_argument("--now", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_announce)
 
@@ -420,6 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write the Markdown (or page) to this file")
     p.add_argument("--ledger", help="ledger folder (default: the data branch on GitHub)")
     p.add_argument("--data-branch", default="konten-data")
+    p.add_argument("--data-checkout", metavar="DIR", help="a checkout of the data branch: reads cost no API request")
     p.add_argument("--now", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_report)
 
@@ -434,6 +438,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="also when it is published or being posted now")
     p.add_argument("--ledger", help="ledger folder (default: the data branch on GitHub)")
     p.add_argument("--data-branch", default="konten-data")
+    p.add_argument("--data-checkout", metavar="DIR", help="a checkout of the data branch: reads cost no API request")
     p.add_argument("--now", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_ledger_resolve)
 

@@ -7,10 +7,12 @@ from `GITHUB_API_URL`, so GitHub Enterprise Server and the local imitation work 
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from pipeline.chain import Commit, PullFacts, Review
@@ -184,11 +186,19 @@ class GitHub:
 
 class GitHubStore:
     """A ledger `Store` on a data branch through the Contents API; the blob sha is the version,
-    so GitHub itself refuses a write based on a stale read (409), which is our compare-and-swap."""
+    so GitHub itself refuses a write based on a stale read (409), which is our compare-and-swap.
 
-    def __init__(self, gh: GitHub, branch: str = "konten-data") -> None:
+    With `mirror` (a checkout of the data branch, made by the workflow) reads cost no request:
+    the version of a file is its git blob sha, which is what GitHub compares. Reading every
+    record through the API would cost a request per item and platform on every run, and the
+    workflow token's 1,000 requests an hour run out at a few hundred items. A mirror that is
+    behind (another run wrote since the checkout) only makes a write fail as a conflict.
+    """
+
+    def __init__(self, gh: GitHub, branch: str = "konten-data", mirror: Path | None = None) -> None:
         self.gh = gh
         self.branch = branch
+        self.mirror = mirror
         self._ready = False
 
     def _ensure_branch(self) -> None:
@@ -207,6 +217,12 @@ class GitHubStore:
     def get(self, path: str) -> tuple[str | None, str | None]:
         import base64
 
+        if self.mirror is not None:
+            file = self.mirror / path
+            if not file.is_file():
+                return None, None
+            data = file.read_bytes()
+            return data.decode("utf-8"), blob_sha(data)
         self._ensure_branch()
         try:
             data = self.gh._call(self.gh.api.repos.get_content, path=path, ref=self.branch)
@@ -232,9 +248,16 @@ class GitHubStore:
             if exc.params.get("status") in (409, 422):
                 raise Conflict(path) from None
             raise
+        if self.mirror is not None:  # later reads in this run see what we wrote
+            (self.mirror / path).parent.mkdir(parents=True, exist_ok=True)
+            (self.mirror / path).write_bytes(text.encode("utf-8"))
         return str(result["content"]["sha"])
 
     def list(self, prefix: str) -> Iterator[str]:
+        if self.mirror is not None:
+            base = self.mirror / prefix
+            yield from sorted(p.relative_to(self.mirror).as_posix() for p in base.rglob("*.json") if p.is_file())
+            return
         self._ensure_branch()
         try:
             entries = self.gh._call(self.gh.api.repos.get_content, path=prefix, ref=self.branch)
@@ -247,6 +270,11 @@ class GitHubStore:
                 yield from self.list(entry["path"])
             elif entry["path"].endswith(".json"):
                 yield entry["path"]
+
+
+def blob_sha(data: bytes) -> str:
+    """Git's id of a file's content: what the Contents API calls the file's `sha`."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def _author(login: str, commits: list[Commit]) -> str:

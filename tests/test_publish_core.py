@@ -97,6 +97,26 @@ def test_github_store_uses_the_blob_sha_as_version_on_a_data_branch() -> None:
         assert list(store.list("ledger")) == ["ledger/items/a/x.json"]
 
 
+def test_github_store_reads_a_checkout_of_the_data_branch_without_requests(tmp_path: Path) -> None:
+    with GitHubServer() as server:
+        server.create_repo("kpu", "konten", {"README.md": b"x"})
+        gh = GitHub("kpu/konten", "ghs_sandbox_token", server.url)
+        path = "ledger/items/a/x.json"
+        GitHubStore(gh).put(path, '{"state": "pending"}\n', None, "claim")
+        (tmp_path / "ledger/items/a").mkdir(parents=True)  # the workflow's checkout of konten-data
+        (tmp_path / path).write_bytes(server.file("kpu/konten", "konten-data", path) or b"")
+        store, before = GitHubStore(gh, mirror=tmp_path), len(server.requests)
+        text, version = store.get(path)
+        assert text == '{"state": "pending"}\n' and store.get("ledger/none.json") == (None, None)
+        assert list(store.list("ledger")) == [path] and len(server.requests) == before  # no request at all
+        version = store.put(path, '{"state": "published"}\n', version, "done")  # the blob sha is GitHub's own
+        assert store.get(path) == ('{"state": "published"}\n', version)  # the checkout follows our writes
+        GitHubStore(gh).put(path, "{}\n", version, "another run")  # GitHub moves on; the checkout does not
+        with pytest.raises(Conflict):
+            store.put(path, '{"state": "failed"}\n', version, "stale")
+        assert server.file("kpu/konten", "konten-data", path) == b"{}\n"
+
+
 # -- exactly once ----------------------------------------------------------------------------
 def test_a_rerun_does_not_post_again(project: Path, tmp_path: Path, meta: MetaServer) -> None:
     ledger = Ledger(FolderStore(tmp_path / "ledger"))
