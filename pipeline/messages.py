@@ -262,6 +262,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                       "[dry run] {item} → {platform}: text \"{caption}\"; media: {media} {options}"),
     "publish.no_secret": ("Kredensial belum diisi: {names} (secret di environment GitHub).",
                           "Credentials not set: {names} (secrets of the GitHub environment)."),
+    "publish.unrecorded": ("{item} di {platform}: hasil '{state}' ({url}) tidak dapat dicatat di ledger: {reason}. "
+                           "Konten ini tidak akan diunggah ulang otomatis. Catat hasilnya: konten ledger resolve "
+                           "{item} {platform} --published {url}",
+                           "{item} on {platform}: the outcome '{state}' ({url}) could not be recorded in the ledger: "
+                           "{reason}. It will not be posted again by itself. Record it: konten ledger resolve "
+                           "{item} {platform} --published {url}"),
     "publish.conflict": ("Catatan {item} di {platform} diubah admin selama unggah; catatan admin dipertahankan.",
                          "The record of {item} on {platform} was changed by an admin meanwhile; theirs is kept."),
     "publish.progress": ("{item} → {platform}: {what} {percent}%", "{item} → {platform}: {what} {percent}%"),

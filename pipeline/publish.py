@@ -31,7 +31,7 @@ from pipeline import hours, messages
 from pipeline.chain import PullFacts, Verdict, evaluate
 from pipeline.config import Sop
 from pipeline.content import Item, Media
-from pipeline.errors import ApprovalError
+from pipeline.errors import ApprovalError, GitHubError
 from pipeline.ledger import (
     Conflict,
     ItemRecord,
@@ -384,16 +384,22 @@ class Publisher:
 
     def write_final(self, item_id: str, record: PlatformRecord, version: str | None) -> None:
         """Record the outcome. A conflict means an admin resolved the record meanwhile: theirs is
-        kept unless this run's post went out (or may have) and theirs would let it go out again."""
+        kept unless this run's post went out (or may have) and theirs would let it go out again.
+        If GitHub cannot take the record, the claim stays `pending` (so: never posted again by
+        itself) and the admin is told the exact command that records what happened."""
         try:
-            self.ledger.write_platform(item_id, record, version)
-            return
-        except Conflict:
-            current, version = self.ledger.platform(item_id, record.platform)
-        if record.state in ("published", "unknown") and (current is None or current.state != "published"):
-            self.ledger.write_platform(item_id, record, version)
-        else:
-            self.out(messages.t("publish.conflict", self.sop.language, item=item_id, platform=record.platform))
+            try:
+                self.ledger.write_platform(item_id, record, version)
+                return
+            except Conflict:
+                current, version = self.ledger.platform(item_id, record.platform)
+            if record.state in ("published", "unknown") and (current is None or current.state != "published"):
+                self.ledger.write_platform(item_id, record, version)
+            else:
+                self.out(messages.t("publish.conflict", self.sop.language, item=item_id, platform=record.platform))
+        except GitHubError as exc:
+            self.out(messages.t("publish.unrecorded", self.sop.language, item=item_id, platform=record.platform,
+                                state=record.state, url=record.url or "-", reason=exc.render(self.sop.language)))
 
     def progress(self, item: Item, platform: str) -> Callable[[str, int, int], None]:
         marks: dict[str, int] = {}

@@ -174,6 +174,33 @@ def test_a_post_that_went_out_outlives_a_resolve_made_meanwhile(project: Path, t
     assert ledger.platform(ITEM, "facebook")[0].state == "published"  # type: ignore[union-attr]
 
 
+def test_a_post_github_cannot_record_stays_claimed_and_the_admin_is_told_how_to_record_it(
+        project: Path, tmp_path: Path) -> None:
+    from pipeline.sandbox.http import Fault, Request, Response
+
+    with GitHubServer() as github:
+        github.create_repo("kpu", "konten", {"README.md": b"x"})
+
+        class Meta(MetaServer):  # GitHub fails right after the post is made
+            def dispatch(self, request: Request) -> Response:
+                if request.method == "POST" and request.path.endswith("/feed"):
+                    github.inject(Fault(method="PUT", path=r"/contents/ledger/items/", status=502,
+                                        body={"message": "Server Error"}, times=10))
+                return super().dispatch(request)
+
+        with Meta() as meta:
+            ledger = Ledger(GitHubStore(GitHub("kpu/konten", "ghs_sandbox_token", github.url)))
+            out: list[str] = []
+            [attempt] = publisher(project, ledger, meta, out=out).run()
+            github.faults.clear()
+            assert attempt.state == "published" and len(meta.page_posts) == 1
+            record, _ = ledger.platform(ITEM, "facebook")
+            assert record is not None and record.state == "pending"  # claimed: never posted again by itself
+            told = next(line for line in out if "tidak dapat dicatat" in line)
+            assert f"konten ledger resolve {ITEM} facebook --published {attempt.url}" in told
+            assert publisher(project, ledger, meta).run() == [] and len(meta.page_posts) == 1
+
+
 def test_two_runs_at_once_post_once(project: Path, tmp_path: Path, meta: MetaServer) -> None:
     ledger = Ledger(FolderStore(tmp_path / "ledger"))
     meta.latency = 0.2  # both runs are in flight together
