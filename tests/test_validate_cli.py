@@ -192,3 +192,33 @@ def test_type_names_are_translated(capsys: pytest.CaptureFixture[str], repo: Pat
                    encoding="utf-8")
     _, output = run(capsys, "validate")
     assert "Isinya harus angka, tetapi tertulis teks ('enam puluh')." in output
+
+
+def test_preview_shows_each_platform_and_fails_on_an_error(bad_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, output = run(capsys, "preview", BAD.removesuffix("/index.md"))
+    assert code == 1 and "X (Twitter)" in output and "281" in output
+    sample = next(p.parent for p in sorted((REPO / "content").rglob("index.md")))
+    code, output = run(capsys, "--root", str(REPO), "preview", str(sample), "--format", "html")
+    assert code == 0 and output.lstrip().startswith("<") and "</html>" in output
+
+
+def test_sandbox_prints_the_servers_and_the_variables_that_point_konten_at_them() -> None:
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "pipeline", "--root", str(REPO), "sandbox"],
+                               stdout=subprocess.PIPE, text=True, cwd=REPO)
+    try:
+        assert process.stdout is not None
+        lines = []
+        while not any(line.startswith("export TELEGRAM_BOT_TOKEN=") for line in lines):  # the last one
+            line = process.stdout.readline()
+            assert line, lines  # the process ended before printing everything
+            lines.append(line)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    urls = [line.split()[-1] for line in lines if line.strip().startswith(("github", "x ", "meta"))]
+    exports = dict(line.removeprefix("export ").strip().split("=", 1) for line in lines if line.startswith("export "))
+    assert urls and all(u.startswith("http://127.0.0.1:") for u in urls)
+    assert exports["GITHUB_API_URL"].startswith("http://127.0.0.1:") and exports["TELEGRAM_BOT_TOKEN"]
