@@ -9,15 +9,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from pipeline import messages
-from pipeline.config import CONFIG_NAME, Sop, find_config, load_sop
+from pipeline.config import CONFIG_NAME, LANGUAGES, Sop, find_config, load_sop
 from pipeline.errors import ConfigError, KontenError, Problem
 
 
@@ -367,124 +368,167 @@ def cmd_archive_serve(ctx: Context, args: argparse.Namespace) -> int:
     return serve(Path(args.out), port=args.port, lang=ctx.lang, out=ctx.out)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="konten",
-        description="Run the social-media SOP: validate and preview drafts, gate approvals, publish, archive.",
-    )
-    parser.add_argument("--root", help="repository folder holding sop.yml (default: found from here upwards)")
-    parser.add_argument("--lang", choices=("id", "en"), help="language of messages (default: sop.yml)")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    p = sub.add_parser("validate", help="check items against sop.yml and every platform's limits")
-    p.add_argument("paths", nargs="*", help="item folders or folders of items (default: content/)")
-    p.set_defaults(func=cmd_validate)
-
-    p = sub.add_parser("preview", help="show how items will look on each platform")
-    p.add_argument("paths", nargs="*", help="item folders (default: every item under content/)")
-    p.add_argument("--format", choices=("md", "html"), default="md")
-    p.set_defaults(func=cmd_preview)
-
-    p = sub.add_parser("check", help="evaluate a PR's approval chain and report it on GitHub")
-    p.add_argument("--pr", type=int, help="PR number (default: the PR of GITHUB_EVENT_PATH)")
-    p.add_argument("--head", help="folder holding the PR head's files, read as data for previews")
+def _ledger_options(p: argparse.ArgumentParser, h: Callable[[str], str]) -> None:
+    """Where the ledger is read: a folder, or the data branch on GitHub (from a checkout if given)."""
+    p.add_argument("--ledger", metavar="DIR", help=h("ledger"))
+    p.add_argument("--data-branch", default="konten-data", help=h("data_branch"))
+    p.add_argument("--data-checkout", metavar="DIR", help=h("data_checkout"))
     p.add_argument("--now", help=argparse.SUPPRESS)
-    p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("codeowners", help="write CODEOWNERS from sop.yml (--check: fail if stale)")
-    p.add_argument("--check", action="store_true")
-    p.set_defaults(func=cmd_codeowners)
 
-    p = sub.add_parser("publish", help="post every approved, merged, due item to its platforms, exactly once")
-    p.add_argument("--dry-run", action="store_true", help="show what would be sent where; send nothing")
-    p.add_argument("--ledger", help="ledger folder (default: the data branch on GitHub)")
-    p.add_argument("--data-branch", default="konten-data")
-    p.add_argument("--data-checkout", metavar="DIR", help="a checkout of the data branch: reads cost no API request")
-    p.add_argument("--media-base-url", help="public URL the media are served from (Instagram, TikTok fetch it)")
+#: argparse's own error sentences, in the SOP's language (message key, pattern)
+_ARGPARSE_ERRORS = (
+    ("help.err_required", r"the following arguments are required: (?P<names>.*)"),
+    ("help.err_one_of", r"one of the arguments (?P<names>.*) is required"),
+    ("help.err_unknown", r"unrecognized arguments: (?P<names>.*)"),
+    ("help.err_choice", r"argument (?P<names>\S+): invalid choice: (?P<value>.*?) \(choose from (?P<choices>.*)\)"),
+    ("help.err_value", r"argument (?P<names>\S+): invalid \w+ value: (?P<value>.*)"),
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    lang = "id"
+
+    def error(self, message: str) -> NoReturn:
+        for key, pattern in _ARGPARSE_ERRORS:
+            found = re.fullmatch(pattern, message)
+            if found:
+                message = messages.t(key, self.lang, **found.groupdict())
+                break
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: {messages.t('cli.error', self.lang)}: {message}\n")
+
+
+class _Formatter(argparse.HelpFormatter):
+    lang = "id"
+
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        if prefix is None:  # argparse passes "" when it builds a subcommand's name: keep that
+            prefix = messages.t("help.usage", self.lang) + " "
+        super().add_usage(usage, actions, groups, prefix)
+
+
+def build_parser(lang: str = "id") -> argparse.ArgumentParser:
+    """The command line, its help in the SOP's language (argparse's own error texts stay English)."""
+
+    def h(key: str) -> str:
+        return messages.t(f"help.{key}", lang)
+
+    formatter = type("Formatter", (_Formatter,), {"lang": lang})
+    parser_class = type("Parser", (_Parser,), {"lang": lang})
+
+    def parser_for(add: Callable[..., argparse.ArgumentParser], *args: Any, **kwargs: Any) -> argparse.ArgumentParser:
+        p = add(*args, add_help=False, formatter_class=formatter, **kwargs)
+        p._positionals.title = h("arguments")  # argparse has no public way to name its two sections
+        p._optionals.title = h("options")
+        p.add_argument("-h", "--help", action="help", help=h("help"))
+        return p
+
+    parser = parser_for(parser_class, prog="konten", description=h("description"))
+    parser.add_argument("--root", metavar="DIR", help=h("root"))
+    parser.add_argument("--lang", choices=LANGUAGES, help=h("lang"))
+    sub = parser.add_subparsers(dest="command", required=True, metavar=h("command"))
+
+    def command(name: str, func: Callable[[Context, argparse.Namespace], int], group: Any = sub,
+                help_key: str | None = None) -> argparse.ArgumentParser:
+        p = parser_for(group.add_parser, name, help=h(help_key or name), description=h(help_key or name))
+        p.set_defaults(func=func)
+        return p
+
+    p = command("validate", cmd_validate)
+    p.add_argument("paths", nargs="*", metavar="PATH", help=h("paths"))
+
+    p = command("preview", cmd_preview)
+    p.add_argument("paths", nargs="*", metavar="PATH", help=h("paths"))
+    p.add_argument("--format", choices=("md", "html"), default="md", help=h("preview_format"))
+
+    p = command("check", cmd_check)
+    p.add_argument("--pr", type=int, help=h("pr"))
+    p.add_argument("--head", metavar="DIR", help=h("head"))
     p.add_argument("--now", help=argparse.SUPPRESS)
-    p.set_defaults(func=cmd_publish)
 
-    p = sub.add_parser("remind", help="remind approvers whose step is past its time standard (once per step)")
+    p = command("codeowners", cmd_codeowners)
+    p.add_argument("--check", action="store_true", help=h("check_fresh"))
+
+    p = command("publish", cmd_publish)
+    p.add_argument("--dry-run", action="store_true", help=h("dry_run"))
+    p.add_argument("--media-base-url", metavar="URL", help=h("media_base_url"))
+    _ledger_options(p, h)
+
+    p = command("remind", cmd_remind)
     p.add_argument("--now", help=argparse.SUPPRESS)
-    p.set_defaults(func=cmd_remind)
 
-    p = sub.add_parser("announce", help="tell the group chat about final approvals and items now live (once)")
-    p.add_argument("--ledger", help="ledger folder (default: the data branch on GitHub)")
-    p.add_argument("--data-branch", default="konten-data")
-    p.add_argument("--data-checkout", metavar="DIR", help="a checkout of the data branch: reads cost no API request")
-    p.add_argument("--now", help=argparse.SUPPRESS)
-    p.set_defaults(func=cmd_announce)
+    p = command("announce", cmd_announce)
+    _ledger_options(p, h)
 
-    p = sub.add_parser("report", help="how well each SOP step keeps its time standard (Kinerja SOP)")
-    p.add_argument("--since", metavar="DATE", help="from this date (YYYY-MM-DD, inclusive)")
-    p.add_argument("--until", metavar="DATE", help="up to this date (YYYY-MM-DD, inclusive)")
-    p.add_argument("--format", choices=("table", "markdown", "page"), default="table",
-                   help="a terminal table, Markdown, or the archive's page (default: table)")
-    p.add_argument("--out", help="write the Markdown (or page) to this file")
-    p.add_argument("--ledger", help="ledger folder (default: the data branch on GitHub)")
-    p.add_argument("--data-branch", default="konten-data")
-    p.add_argument("--data-checkout", metavar="DIR", help="a checkout of the data branch: reads cost no API request")
-    p.add_argument("--now", help=argparse.SUPPRESS)
-    p.set_defaults(func=cmd_report)
+    p = command("report", cmd_report)
+    p.add_argument("--since", metavar="YYYY-MM-DD", help=h("since"))
+    p.add_argument("--until", metavar="YYYY-MM-DD", help=h("until"))
+    p.add_argument("--format", choices=("table", "markdown", "page"), default="table", help=h("report_format"))
+    p.add_argument("--out", metavar="FILE", help=h("report_out"))
+    _ledger_options(p, h)
 
-    ledger = sub.add_parser("ledger", help="the publishing ledger").add_subparsers(dest="ledger_command",
-                                                                                   required=True)
-    p = ledger.add_parser("resolve", help="settle an unknown post: it is live (--published URL) or --retry")
-    p.add_argument("item")
-    p.add_argument("platform")
+    ledger = parser_for(sub.add_parser, "ledger", help=h("ledger_group"))
+    p = command("resolve", cmd_ledger_resolve, ledger.add_subparsers(dest="ledger_command", required=True,
+                                                                     metavar=h("command")), "resolve")
+    p.add_argument("item", metavar="ITEM", help=h("item"))
+    p.add_argument("platform", metavar="PLATFORM", help=h("platform"))
     group = p.add_mutually_exclusive_group(required=True)
-    group.add_argument("--published", metavar="URL")
-    group.add_argument("--retry", action="store_true")
-    p.add_argument("--force", action="store_true", help="also when it is published or being posted now")
-    p.add_argument("--ledger", help="ledger folder (default: the data branch on GitHub)")
-    p.add_argument("--data-branch", default="konten-data")
-    p.add_argument("--data-checkout", metavar="DIR", help="a checkout of the data branch: reads cost no API request")
+    group.add_argument("--published", metavar="URL", help=h("published"))
+    group.add_argument("--retry", action="store_true", help=h("retry"))
+    p.add_argument("--force", action="store_true", help=h("force"))
+    _ledger_options(p, h)
+
+    archive = parser_for(sub.add_parser, "archive", help=h("archive_group"))
+    archive_sub = archive.add_subparsers(dest="archive_command", required=True, metavar=h("command"))
+    p = command("build", cmd_archive_build, archive_sub, "archive_build")
+    p.add_argument("--ledger", default="konten-data", metavar="DIR", help=h("archive_ledger"))
+    p.add_argument("--out", default="site", metavar="DIR", help=h("archive_out"))
+    p.add_argument("--site-url", metavar="URL", help=h("site_url"))
     p.add_argument("--now", help=argparse.SUPPRESS)
-    p.set_defaults(func=cmd_ledger_resolve)
+    p = command("serve", cmd_archive_serve, archive_sub, "archive_serve")
+    p.add_argument("--out", default="site", metavar="DIR", help=h("archive_out"))
+    p.add_argument("--port", type=int, default=8000, help=h("port"))
 
-    archive = sub.add_parser("archive", help="the public archive site").add_subparsers(dest="archive_command",
-                                                                                        required=True)
-    p = archive.add_parser("build", help="write the archive's pages from content/ and the ledger, then build it")
-    p.add_argument("--ledger", default="konten-data", help="checkout of the data branch (default: konten-data)")
-    p.add_argument("--out", default="site", help="output folder (default: site)")
-    p.add_argument("--site-url", help="the site's public address (for the feed and links)")
-    p.add_argument("--now", help=argparse.SUPPRESS)
-    p.set_defaults(func=cmd_archive_build)
-    p = archive.add_parser("serve", help="serve the built archive on http://127.0.0.1:PORT/")
-    p.add_argument("--out", default="site")
-    p.add_argument("--port", type=int, default=8000)
-    p.set_defaults(func=cmd_archive_serve)
+    p = command("demo", cmd_demo)
+    p.add_argument("--no-serve", action="store_true", help=h("no_serve"))
+    p.add_argument("--port", type=int, default=8000, help=h("port"))
+    p.add_argument("--work", metavar="DIR", help=h("work"))
 
-    p = sub.add_parser("demo", help="run the whole SOP end to end on local sandbox servers (no accounts)")
-    p.add_argument("--no-serve", action="store_true", help="do not serve the archive at the end")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--work", help="keep the demo's repository, ledger and site in this folder")
-    p.set_defaults(func=cmd_demo)
+    command("sandbox", cmd_sandbox)
 
-    p = sub.add_parser("sandbox", help="start the local GitHub and platform servers and print their settings")
-    p.set_defaults(func=cmd_sandbox)
+    p = command("issue-form", cmd_issue_form, help_key="issue_form")
+    p.add_argument("--check", action="store_true", help=h("check_fresh"))
 
-    p = sub.add_parser("issue-form", help="write the 'new content' issue form from sop.yml (--check: fail if stale)")
-    p.add_argument("--check", action="store_true")
-    p.set_defaults(func=cmd_issue_form)
+    p = command("draft-from-issue", cmd_draft_from_issue, help_key="draft_from_issue")
+    p.add_argument("--issue", type=int, help=h("issue"))
 
-    p = sub.add_parser("draft-from-issue", help="turn a content issue form into a pull request")
-    p.add_argument("--issue", type=int, help="issue number (default: the issue of GITHUB_EVENT_PATH)")
-    p.set_defaults(func=cmd_draft_from_issue)
+    command("new", cmd_new)
 
-    p = sub.add_parser("new", help="ask for an item's fields and write its folder")
-    p.set_defaults(func=cmd_new)
-
-    p = sub.add_parser("setup", help="protect the default branch with a ruleset (dry run unless --apply)")
-    p.add_argument("--apply", action="store_true")
-    p.set_defaults(func=cmd_setup)
+    p = command("setup", cmd_setup)
+    p.add_argument("--apply", action="store_true", help=h("apply"))
     return parser
 
 
+def _language(argv: Sequence[str]) -> str:
+    """The language of the help and of errors before sop.yml is read: --lang, else sop.yml's."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--lang", choices=LANGUAGES)
+    early.add_argument("--root")
+    known, _ = early.parse_known_args(argv)
+    if known.lang:
+        return str(known.lang)
+    config = Path(known.root) / CONFIG_NAME if known.root else find_config(Path.cwd())
+    try:
+        return load_sop(config).language if config is not None and config.is_file() else "id"
+    except KontenError:
+        return "id"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    lang = args.lang or "id"
+    argv = list(sys.argv[1:] if argv is None else argv)
+    lang = _language(argv)
+    args = build_parser(lang).parse_args(argv)
     try:
         ctx = _context(args)
         lang = ctx.lang

@@ -222,3 +222,18 @@ def test_sandbox_prints_the_servers_and_the_variables_that_point_konten_at_them(
     exports = dict(line.removeprefix("export ").strip().split("=", 1) for line in lines if line.startswith("export "))
     assert urls and all(u.startswith("http://127.0.0.1:") for u in urls)
     assert exports["GITHUB_API_URL"].startswith("http://127.0.0.1:") and exports["TELEGRAM_BOT_TOKEN"]
+
+
+def test_help_and_usage_errors_speak_the_sops_language(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as shown:
+        main(["--help"])
+    assert shown.value.code == 0
+    text = capsys.readouterr().out
+    assert text.startswith("cara pakai: konten") and "periksa konten terhadap sop.yml" in text and "pilihan:" in text
+    with pytest.raises(SystemExit):
+        main(["--lang", "en", "publish", "--help"])
+    assert "show what would be sent where" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as refused:
+        main(["ledger", "resolve", "2026/11/x"])
+    assert refused.value.code == 2
+    assert "GAGAL: argumen ini wajib diisi: PLATFORM" in capsys.readouterr().err
