@@ -9,6 +9,7 @@ The goal (issue: 10,000 items in under 10 s on the 2-core machine, growing linea
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 import tempfile
@@ -19,7 +20,6 @@ import yaml
 from PIL import Image
 
 REPO = Path(__file__).resolve().parents[1]
-SIZES = [int(n) for n in sys.argv[1:]] or [1_000, 10_000]
 PLATFORMS = ["[x, facebook, instagram]", "[x, facebook]", "[instagram, facebook]"]
 
 
@@ -75,8 +75,11 @@ def konten_validate(root: Path) -> tuple[float, int]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=[1_000, 10_000], metavar="N", help="item counts")
+    sizes = parser.parse_args().sizes
     print(f"{'items':>7} {'konten validate':>16} {'floor':>8} {'ratio':>6} {'per item':>9} {'peak RSS':>9}")
-    for count in SIZES:
+    for count in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)
             make_items(root, count)
