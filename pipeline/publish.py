@@ -371,7 +371,7 @@ class Publisher:
         try:
             posted = platform.publish(job, api)
         except PostError as exc:
-            state, reason, url, post_id = exc.outcome, self.redact(exc.reason), None, None
+            state, reason, url, post_id = exc.outcome, self.redact(exc.render(self.sop.language)), None, None
         except Exception as exc:  # an adapter bug must not lose the claim: the post may exist
             state, reason, url, post_id = "unknown", self.redact(f"{type(exc).__name__}: {exc}"), None, None
         else:

@@ -6,6 +6,8 @@ problem naming the file, the field, the platform and (where the field has one) t
 
 from __future__ import annotations
 
+import re
+import string
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,9 @@ from itemkit import (
 
 from pipeline.content import Item
 from pipeline.errors import Problem
+from pipeline.platforms import text
 from pipeline.platforms.tiktok import PRIVACY, privacy_level
+from pipeline.platforms.transport import PostError
 from pipeline.platforms.twitter_text import weighted_length
 from pipeline.platforms.youtube import tags_length
 
@@ -485,3 +489,30 @@ def test_facebook_photo_size_is_only_a_warning(tmp_path: Path, extra: int) -> No
     problems = check(item_for(tmp_path, ["facebook"], media={"f.jpg": jpeg(size=10 * MB + extra)}), "facebook")
     assert errors(problems) == []
     assert [(p.code, p.severity) for p in problems] == ([] if extra == 0 else [("limit.file_size", "warning")])
+
+
+# -- the reasons a post failed (pipeline.platforms.text) ----------------------------------------------
+def placeholders(sentence: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(sentence) if name}
+
+
+def test_every_reason_an_adapter_gives_is_in_the_catalogue_in_both_languages() -> None:
+    modules = [p for p in Path(text.__file__).parent.glob("*.py") if p.name != "text.py"]
+    used = {code for p in modules for code in re.findall(r'"(post\.[a-z_.]+)"', p.read_text(encoding="utf-8"))}
+    assert used == set(text.CATALOGUE)  # none missing (the code itself would show), none left unused
+    for code, (indonesian, english) in text.CATALOGUE.items():
+        assert indonesian != english and placeholders(english) <= placeholders(indonesian), code
+
+
+def test_a_nested_reason_is_rendered_in_the_same_language_and_platform_text_stays_as_it_is() -> None:
+    lost = PostError("failed", code="post.no_answer", host="www.googleapis.com", error="ReadTimeout")
+    stalled = PostError("failed", code="post.youtube.stalls", offset=262144, total=1048576, why=lost)
+    assert stalled.render("id") == ("Unggahan YouTube macet di byte 262144 dari 1048576. www.googleapis.com tidak "
+                                    "menjawab (ReadTimeout), juga setelah dicoba ulang. Belum ada kiriman yang dibuat.")
+    assert str(stalled) == stalled.reason == stalled.render("en")
+    assert stalled.reason.startswith("The YouTube upload stalls at byte 262144 of 1048576. www.googleapis.com did")
+    refused = PostError("failed", code="post.refused", host="graph.facebook.com", status=400,
+                        detail="(#200) The user hasn't authorized the application")
+    assert refused.render("id") == ('graph.facebook.com menolak permintaan (HTTP 400): "(#200) The user hasn\'t '
+                                    'authorized the application".')
+    assert PostError("failed", "Bad Request: chat not found").render("id") == "Bad Request: chat not found"

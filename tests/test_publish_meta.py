@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -140,8 +141,20 @@ def test_facebook_expired_page_token_fails_clearly(job: Harness, meta: MetaServe
     item = job.item("teks", ["facebook"], "Pengumuman.")
     meta.expire_token(meta.PAGE_TOKEN)
     attempt = only(job.run())
-    assert attempt.state == "failed" and "Session has expired" in (attempt.reason or "")
+    reason = attempt.reason or ""
+    assert attempt.state == "failed" and "menolak kredensial (HTTP 400)" in reason
+    assert '"Error validating access token: Session has expired' in reason  # Graph's words, quoted
+    assert reason.endswith("Perbarui FACEBOOK_PAGE_TOKEN (secret di environment GitHub).")
     assert job.record(item, "facebook").error == attempt.reason and posts(meta) == []
+
+
+def test_facebook_reasons_are_in_english_when_the_sop_says_so(job: Harness, meta: MetaServer) -> None:
+    job.sop = replace(job.sop, language="en")
+    job.item("teks", ["facebook"], "Pengumuman.")
+    meta.expire_token(meta.PAGE_TOKEN)
+    reason = only(job.run()).reason or ""
+    assert "refused the credentials (HTTP 400)" in reason and "Session has expired" in reason
+    assert reason.endswith("Renew FACEBOOK_PAGE_TOKEN (secrets of the GitHub environment).")
 
 
 def test_facebook_permalink_lost_after_the_post_still_counts_as_published(job: Harness, meta: MetaServer) -> None:
@@ -157,7 +170,7 @@ def test_facebook_video_needs_the_app_id(job: Harness, meta: MetaServer, reel: b
         'page_id: "000000000000000"', f'page_id: "{meta.PAGE_ID}"'), "sop.yml")
     job.item("video", ["facebook"], "Ayo memilih.", {"video.mp4": reel})
     attempt = only(job.run())
-    assert attempt.state == "failed" and "platforms.facebook.app_id" in (attempt.reason or "")
+    assert attempt.state == "failed" and attempt.reason == "platforms.facebook.app_id belum diisi di sop.yml."
     assert meta.uploads == {} and posts(meta) == []
 
 
@@ -216,7 +229,9 @@ def test_instagram_publish_made_but_reply_lost_is_unknown_and_never_repeated(job
 def test_instagram_container_error_fails(job: Harness, meta: MetaServer, reel: bytes) -> None:
     item = job.item("reel", ["instagram"], "Ayo ke TPS.", {"reel.mp4": reel}, serve=False)  # not downloadable
     attempt = only(job.run())
-    assert attempt.state == "failed" and "(ERROR)" in (attempt.reason or "") and "2207003" in (attempt.reason or "")
+    reason = attempt.reason or ""
+    assert attempt.state == "failed" and reason.startswith("Instagram tidak dapat memproses media (ERROR): ")
+    assert "2207003" in reason
     assert meta.ig_media == [] and job.record(item, "instagram").state == "failed"
 
 
@@ -230,7 +245,7 @@ def test_instagram_container_expired_while_waiting_fails(job: Harness, meta: Met
 
     job.on_sleep = expire
     attempt = only(job.run())
-    assert attempt.state == "failed" and "(EXPIRED)" in (attempt.reason or "")
+    assert attempt.state == "failed" and "memproses media (EXPIRED)" in (attempt.reason or "")
     assert meta.ig_media == [] and job.sleeps == [Instagram.poll_waits[0]]
 
 
@@ -238,15 +253,26 @@ def test_instagram_quota_used_up_makes_no_container(job: Harness, meta: MetaServ
     meta.QUOTA_TOTAL = 0  # type: ignore[misc]
     job.item("foto", ["instagram"], "Foto.", {"poster.jpg": jpeg(1080, 1080)})
     attempt = only(job.run())
-    assert attempt.state == "failed" and "publishing limit" in (attempt.reason or "")
+    assert attempt.state == "failed" and attempt.reason == (
+        "Batas unggah Instagram tercapai: 0 dari 0 kiriman dalam 24 jam terakhir.")
     assert meta.containers == {} and meta.ig_media == []
+
+
+def test_instagram_reasons_are_in_english_when_the_sop_says_so(job: Harness, meta: MetaServer) -> None:
+    meta.QUOTA_TOTAL = 0  # type: ignore[misc]
+    job.sop = replace(job.sop, language="en")
+    item = job.item("foto", ["instagram"], "Foto.", {"poster.jpg": jpeg(1080, 1080)})
+    expected = "Instagram's publishing limit is reached: 0 of 0 posts in the last 24 hours."
+    assert only(job.run()).reason == expected and job.record(item, "instagram").error == expected
 
 
 def test_instagram_expired_token_fails_clearly(job: Harness, meta: MetaServer) -> None:
     job.item("foto", ["instagram"], "Foto.", {"poster.jpg": jpeg(1080, 1080)})
     meta.expire_token(meta.USER_TOKEN)
     attempt = only(job.run())
-    assert attempt.state == "failed" and "Error validating access token" in (attempt.reason or "")
+    reason = attempt.reason or ""
+    assert attempt.state == "failed" and "Error validating access token" in reason
+    assert reason.endswith("Perbarui INSTAGRAM_TOKEN (secret di environment GitHub).")
     assert meta.containers == {} and meta.ig_media == []
 
 

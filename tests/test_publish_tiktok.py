@@ -9,6 +9,7 @@ the ledger and token files and in everything the run printed.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -110,7 +111,9 @@ def test_photos_from_raw_github_urls_are_refused_before_anything_is_made(job: Ha
     job.media_base_url = ""  # the publisher's default: the repository's raw files
     item = job.item("foto", ["tiktok"], "Dua foto rekapitulasi.", photos())
     attempt = only(job.run())
-    assert attempt.state == "failed" and "KONTEN_MEDIA_BASE_URL" in (attempt.reason or "")
+    reason = attempt.reason or ""
+    assert attempt.state == "failed" and reason.startswith("TikTok hanya mengambil foto dari domain yang terverifikasi")
+    assert "Isi KONTEN_MEDIA_BASE_URL" in reason
     assert tiktok.posts == [] and not tiktok.calls("POST", "/content/init/")
     assert job.record(item, "tiktok").state == "failed"
 
@@ -162,7 +165,7 @@ def test_failed_publish_fails_with_the_reason(job: Harness, tiktok: TikTokServer
     item = job.item("video", ["tiktok"], "Ayo memilih.", {"video.mp4": small})
     tiktok.fail_next_publish("spam_risk_too_many_posts")
     attempt = only(job.run())
-    assert attempt.state == "failed" and "spam_risk_too_many_posts" in (attempt.reason or "")
+    assert attempt.state == "failed" and attempt.reason == 'TikTok tidak menayangkannya: "spam_risk_too_many_posts".'
     assert tiktok.posts == [] and job.record(item, "tiktok").state == "failed"
 
 
@@ -170,7 +173,10 @@ def test_access_token_invalid_fails_clearly(job: Harness, tiktok: TikTokServer, 
     job.item("video", ["tiktok"], "Ayo memilih.", {"video.mp4": small})
     tiktok.inject(Fault(path="creator_info", status=401, body=INVALID_TOKEN))
     attempt = only(job.run())
-    assert attempt.state == "failed" and "access token is invalid" in (attempt.reason or "")
+    reason = attempt.reason or ""
+    assert attempt.state == "failed" and "menolak kredensial (HTTP 401)" in reason
+    assert '"The access token is invalid' in reason
+    assert reason.endswith("Perbarui TIKTOK_REFRESH_TOKEN (secret di environment GitHub).")
     assert tiktok.posts == [] and tiktok.calls("POST", "video/init") == []
 
 
@@ -178,8 +184,10 @@ def test_revoked_refresh_token_fails_clearly(job: Harness, tiktok: TikTokServer,
     job.item("video", ["tiktok"], "Ayo memilih.", {"video.mp4": small})
     tiktok.revoke_refresh_token()
     attempt = only(job.run())
-    assert attempt.state == "failed" and "TIKTOK_REFRESH_TOKEN" in (attempt.reason or "")
-    assert "Refresh token is invalid or expired" in (attempt.reason or "") and tiktok.posts == []
+    reason = attempt.reason or ""
+    assert attempt.state == "failed" and reason.startswith("Login TikTok (refresh token) gagal. ")
+    assert '"Refresh token is invalid or expired' in reason and "perbarui secret TIKTOK_REFRESH_TOKEN" in reason
+    assert tiktok.posts == []
 
 
 def test_rotated_refresh_token_is_kept_for_the_next_run(job: Harness, tiktok: TikTokServer, small: bytes) -> None:
@@ -202,7 +210,8 @@ def test_privacy_not_offered_is_refused_before_uploading(job: Harness, tiktok: T
     job.item("video", {"tiktok": {"privacy": "public"}}, "Ayo memilih.", {"video.mp4": small})
     attempt = only(job.run())
     assert attempt.state == "failed" and "PUBLIC_TO_EVERYONE" not in tiktok.privacy_level_options
-    assert "public" in (attempt.reason or "") and "SELF_ONLY" in (attempt.reason or "")
+    assert attempt.reason == ("Privasi 'public' tidak tersedia di akun TikTok ini (tersedia: SELF_ONLY). Ubah "
+                              "'privacy' di konten atau di sop.yml.")
     assert tiktok.calls("POST", "video/init") == [] and tiktok.posts == []
 
 
@@ -210,15 +219,24 @@ def test_video_longer_than_the_creator_may_post_is_refused(job: Harness, tiktok:
     tiktok.max_video_post_duration_sec = 2
     job.item("video", ["tiktok"], "Ayo memilih.", {"video.mp4": small})
     attempt = only(job.run())
-    assert attempt.state == "failed" and "at most 2 s" in (attempt.reason or "")
+    assert attempt.state == "failed" and "paling lama 2 detik" in (attempt.reason or "")
     assert tiktok.calls("POST", "video/init") == [] and tiktok.posts == []
+
+
+def test_reasons_are_in_english_when_the_sop_says_so(job: Harness, tiktok: TikTokServer, small: bytes) -> None:
+    tiktok.max_video_post_duration_sec = 2
+    job.sop = replace(job.sop, language="en")
+    item = job.item("video", ["tiktok"], "Ayo memilih.", {"video.mp4": small})
+    expected = "The video lasts 3 s; this TikTok account may post at most 2 s."
+    assert only(job.run()).reason == expected and job.record(item, "tiktok").error == expected
 
 
 def test_photos_from_an_unverified_host_fail(job: Harness, tiktok: TikTokServer) -> None:
     tiktok.verified_url_prefixes.clear()
     job.item("foto", ["tiktok"], "Dua foto.", photos())
     attempt = only(job.run())
-    assert attempt.state == "failed" and "verify the ownership" in (attempt.reason or "")
+    assert attempt.state == "failed" and "menolak permintaan (HTTP 403)" in (attempt.reason or "")
+    assert "verify the ownership" in (attempt.reason or "")
     assert tiktok.posts == [] and tiktok.publishes == {}
 
 
@@ -228,7 +246,8 @@ def test_an_error_inside_an_http_200_reply_fails(job: Harness, tiktok: TikTokSer
     tiktok.inject(Fault(path="content/init", status=200, body={"data": {}, "error": {
         "code": "url_ownership_unverified", "message": "Please verify the ownership", "log_id": "x"}}))
     attempt = only(job.run())
-    assert attempt.state == "failed" and "url_ownership_unverified" in (attempt.reason or "")
+    assert attempt.state == "failed" and attempt.reason == (
+        'TikTok menolak permintaan (url_ownership_unverified): "Please verify the ownership".')
     assert tiktok.posts == []
 
 

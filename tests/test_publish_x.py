@@ -9,6 +9,7 @@ files and in everything the run printed.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -164,7 +165,8 @@ def test_failed_processing_posts_nothing(job: Harness, x: XServer, clip: bytes) 
     item = job.item("video", ["x"], "Ayo memilih.", {"video.mp4": clip})
     x.fail_processing()
     attempt = only(job.run())
-    assert attempt.state == "failed" and "video.mp4" in (attempt.reason or "")
+    assert attempt.state == "failed" and (attempt.reason or "").startswith("X tidak dapat memproses video.mp4: ")
+    assert (attempt.reason or "").endswith("Belum ada kiriman yang dibuat.")
     assert job.record(item, "x").state == "failed"
     assert x.posts == [] and x.calls("POST", "/2/tweets") == []
 
@@ -173,5 +175,16 @@ def test_wrong_credentials_fail_clearly(job: Harness, x: XServer) -> None:
     job.environ["X_ACCESS_TOKEN_SECRET"] = "not-the-secret"
     job.item("teks", ["x"], "Rapat pleno terbuka hari ini.")
     attempt = only(job.run())
-    assert attempt.state == "failed" and "401" in (attempt.reason or "") and "Unauthorized" in (attempt.reason or "")
+    assert attempt.state == "failed" and attempt.reason == (
+        f'{x.url.removeprefix("http://")} menolak kredensial (HTTP 401): "Unauthorized". Perbarui X_CONSUMER_KEY, '
+        "X_CONSUMER_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET (secret di environment GitHub).")
     assert x.posts == []
+
+
+def test_reasons_are_in_english_when_the_sop_says_so(job: Harness, x: XServer) -> None:
+    job.sop = replace(job.sop, language="en")
+    job.environ["X_ACCESS_TOKEN_SECRET"] = "not-the-secret"
+    item = job.item("teks", ["x"], "Rapat pleno terbuka hari ini.")
+    reason = only(job.run()).reason or ""
+    assert 'refused the credentials (HTTP 401): "Unauthorized". Renew X_CONSUMER_KEY' in reason
+    assert job.record(item, "x").error == reason

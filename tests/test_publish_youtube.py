@@ -14,6 +14,7 @@ import json
 import subprocess
 import sys
 import tracemalloc
+from dataclasses import replace
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -173,8 +174,31 @@ def test_revoked_refresh_token_fails_clearly(job: Harness, youtube: YouTubeServe
     attempt = only(job.run())
     reason = attempt.reason or ""
     assert attempt.state == "failed" and job.record(item, "youtube").state == "failed"
-    assert "Token has been expired or revoked" in reason and "YOUTUBE_REFRESH_TOKEN" in reason
+    assert reason.startswith("Login YouTube (refresh token) gagal. ") and '"Token has been expired or revoked' in reason
+    assert "perbarui secret YOUTUBE_REFRESH_TOKEN" in reason
     assert [r.path for r in youtube.requests] == ["/token"] and youtube.videos == []
+
+
+def test_reasons_are_in_english_when_the_sop_says_so(job: Harness, youtube: YouTubeServer, clip: bytes) -> None:
+    job.sop = replace(job.sop, language="en")
+    job.item("video", ["youtube"], "Ajakan memilih.", {"video.mp4": clip})
+    youtube.revoke_refresh_token()
+    reason = only(job.run()).reason or ""
+    assert reason.startswith("The YouTube login (refresh token) failed. ") and "expired or revoked" in reason
+    assert "renew the secret YOUTUBE_REFRESH_TOKEN" in reason
+
+
+def test_a_chunk_failing_on_and_on_fails_with_the_servers_answer(
+        job: Harness, youtube: YouTubeServer, clip: bytes) -> None:
+    """When the session cannot say how far it got either, the chunk's own error is the reason."""
+    item = job.item("video", ["youtube"], "Ajakan memilih.", {"video.mp4": clip})
+    youtube.inject(Fault(method="PUT", status=503, body={"error": {"code": 503, "message": "Backend Error"}},
+                         times=100))
+    attempt = only(job.run())
+    assert attempt.state == "failed" and job.record(item, "youtube").state == "failed"
+    assert attempt.reason == f'{youtube.url.removeprefix("http://")} sedang bermasalah (HTTP 503), juga setelah ' \
+                             'dicoba ulang: "Backend Error".'
+    assert youtube.videos == []
 
 
 def test_upload_limit_429_is_retried_after_the_wait(job: Harness, youtube: YouTubeServer, clip: bytes) -> None:

@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Protocol
 
 from pipeline.content import Item, Media, Target
 from pipeline.errors import Problem, Severity
-from pipeline.platforms.transport import Api
+from pipeline.platforms.transport import Api, PostError
 
 MB = 1024 * 1024
 
@@ -97,6 +97,8 @@ class Platform:
 
     #: environment variables holding this platform's credentials (all required)
     secrets: ClassVar[tuple[str, ...]] = ()
+    #: the secrets to renew when the platform refuses the credentials (empty: all of `secrets`)
+    credentials: ClassVar[tuple[str, ...]] = ()
     #: API roots; each can be pointed elsewhere with KONTEN_<NAME>_<KEY>_URL (the sandbox does)
     urls: ClassVar[dict[str, str]] = {}
 
@@ -106,6 +108,17 @@ class Platform:
                 for key, url in self.urls.items()}
 
     def publish(self, job: Job, api: Api) -> Posted:
+        """Post the item (`post`); when the platform refuses the credentials, the reason names the
+        secrets to renew, which only the platform knows."""
+        try:
+            return self.post(job, api)
+        except PostError as exc:
+            if exc.code != "post.credentials":
+                raise
+            raise PostError(exc.outcome, code="post.renew", why=exc,
+                            secrets=", ".join(self.credentials or self.secrets)) from None
+
+    def post(self, job: Job, api: Api) -> Posted:
         """Post the item; raise `PostError` (failed or unknown) if it did not surely go out."""
         raise NotImplementedError(f"{self.name} cannot publish yet")
 

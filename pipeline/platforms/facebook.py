@@ -46,7 +46,7 @@ class Facebook(Platform):
     #: bytes per upload request: the file is streamed piece by piece, never read whole
     upload_chunk = 4 * MB
 
-    def publish(self, job: Job, api: Api) -> Posted:
+    def post(self, job: Job, api: Api) -> Posted:
         """Text (+ link) or several photos through `/feed`, one photo through `/photos`, a video
         through the Resumable Upload API. Only the call that makes the post is `creates=True`."""
         page = required_setting(job, "page_id")
@@ -116,7 +116,7 @@ def oauth(token: str) -> dict[str, str]:
 def required_setting(job: Job, key: str) -> str:
     value = job.settings.get(key)
     if value in (None, ""):
-        raise PostError("failed", f"platforms.{job.target.platform}.{key} is not set in sop.yml")
+        raise PostError("failed", code="post.setting", platform=job.target.platform, key=key)
     return str(value)
 
 

@@ -51,7 +51,7 @@ class Instagram(Platform):
     #: usually ready at once, so the first checks come sooner
     poll_waits = (2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 60.0, 60.0, 60.0, 60.0)
 
-    def publish(self, job: Job, api: Api) -> Posted:
+    def post(self, job: Job, api: Api) -> Posted:
         """Quota check, containers (image, carousel or reel) until FINISHED, then `media_publish`."""
         user = required_setting(job, "user_id")
         graph = f"{job.urls['graph']}/{job.settings.get('graph_version') or GRAPH_VERSION}"
@@ -96,8 +96,7 @@ class Instagram(Platform):
         entries = reply.json().get("data") or [{}]
         used, total = entries[0].get("quota_usage"), (entries[0].get("config") or {}).get("quota_total")
         if isinstance(used, int) and isinstance(total, int) and used >= total:
-            raise PostError("failed", f"Instagram's publishing limit is reached: {used} of {total} posts "
-                                      "in the last 24 hours; it will be tried again in a later run")
+            raise PostError("failed", code="post.instagram.quota", used=used, total=total)
 
     def _wait(self, api: Api, graph: str, auth: dict[str, str], container: str) -> None:
         """Check a container's status until FINISHED; ERROR and EXPIRED fail (no post was made)."""
@@ -110,6 +109,6 @@ class Instagram(Platform):
             if code == "FINISHED":
                 return
             if code in ("ERROR", "EXPIRED"):
-                raise PostError("failed", f"Instagram could not take the media ({code}): {data.get('status', '')}")
-        raise PostError("failed", f"Instagram was still processing the media after {len(self.poll_waits) + 1} "
-                                  "checks; no post was made")
+                raise PostError("failed", code="post.instagram.media", status=code,
+                                detail=str(data.get("status") or "-"))
+        raise PostError("failed", code="post.instagram.slow", checks=len(self.poll_waits) + 1)

@@ -85,13 +85,15 @@ class TikTok(Platform):
     #: KONTEN_TOKEN_KEY too: without it the rotated refresh token cannot be kept, and refreshing
     #: anyway would kill the admin's token; a missing key stops the run before any call
     secrets = ("TIKTOK_CLIENT_KEY", "TIKTOK_CLIENT_SECRET", "TIKTOK_REFRESH_TOKEN", "KONTEN_TOKEN_KEY")
+    #: a refused access token is renewed by authorising the app again, which gives a new refresh token
+    credentials = ("TIKTOK_REFRESH_TOKEN",)
     urls = {"api": "https://open.tiktokapis.com"}
     #: FILE_UPLOAD piece size (TikTok: 5–64 MB; the last piece takes the remainder)
     upload_chunk = 10 * MB
     #: status checks after the upload, at most about 5 minutes
     poll_waits = (2.0, 3.0, 5.0, 10.0, 10.0, 30.0, 30.0, 60.0, 60.0, 60.0)
 
-    def publish(self, job: Job, api: Api) -> Posted:
+    def post(self, job: Job, api: Api) -> Posted:
         """Refresh the token (keeping the rotated one), check the creator, then post a video
         (FILE_UPLOAD, in pieces) or photos (PULL_FROM_URL) and follow its status."""
         root = job.urls["api"]
@@ -107,15 +109,13 @@ class TikTok(Platform):
             video = job.item.videos[0]
             limit = creator.get("max_video_post_duration_sec")
             if isinstance(limit, int) and (video.info.duration or 0) > limit:
-                raise PostError("failed", f"the video lasts {video.info.duration:.0f} s; this TikTok account "
-                                          f"may post at most {limit} s")
+                raise PostError("failed", code="post.tiktok.duration", duration=f"{video.info.duration:.0f}",
+                                limit=limit)
             publish_id = self._upload(job, api, call, video, privacy)
         else:
             urls = [job.media_url(m) for m in job.item.images]
             if any(u.startswith(RAW_GITHUB) for u in urls):  # checked before anything is created
-                raise PostError("failed", "TikTok fetches photos only from a domain verified in its developer "
-                                          "portal, and raw.githubusercontent.com cannot be: set "
-                                          "KONTEN_MEDIA_BASE_URL to the media on your own verified domain")
+                raise PostError("failed", code="post.tiktok.raw_github")
             publish_id = call("/v2/post/publish/content/init/", creates=True, body={
                 "media_type": "PHOTO", "post_mode": "DIRECT_POST",
                 "post_info": {"title": str(job.target.options.get("title") or job.item.title),
@@ -135,18 +135,17 @@ class TikTok(Platform):
                 "client_key": job.secrets["TIKTOK_CLIENT_KEY"], "client_secret": job.secrets["TIKTOK_CLIENT_SECRET"],
                 "grant_type": "refresh_token", "refresh_token": refresh})
         except PostError as exc:
-            raise PostError(exc.outcome, f"TikTok login (refresh token) refused: {exc.reason}; if it persists, "
-                                         f"authorise the app again and set {name}") from None
+            raise PostError(exc.outcome, code="post.tiktok.login", why=exc, secret=name) from None
         data = reply.json()
         rotated = data.get("refresh_token")
         if rotated and rotated != refresh:
             try:
                 job.tokens.save(name, str(rotated))
             except Exception as exc:  # the old token is dead now: say so, and post nothing
-                raise PostError("failed", f"TikTok issued a new refresh token that could not be kept "
-                                          f"({type(exc).__name__}); authorise the app again and set {name}") from None
+                raise PostError("failed", code="post.tiktok.token_not_kept", error=type(exc).__name__,
+                                secret=name) from None
         if not data.get("access_token"):
-            raise PostError("failed", "TikTok's token reply holds no access token")
+            raise PostError("failed", code="post.no_access_token", platform="TikTok")
         return str(data["access_token"])
 
     @staticmethod
@@ -156,8 +155,7 @@ class TikTok(Platform):
         level = privacy_level(str(chosen))
         offered = creator.get("privacy_level_options") or []
         if level not in offered:
-            raise PostError("failed", f"privacy {chosen} is not offered by this TikTok account "
-                                      f"(it offers {', '.join(offered) or 'none'})")
+            raise PostError("failed", code="post.tiktok.privacy", chosen=chosen, offered=", ".join(offered) or "-")
         return str(level)
 
     def _upload(self, job: Job, api: Api, call: Callable[..., dict[str, Any]], video: Media, privacy: str) -> str:
@@ -198,7 +196,7 @@ class TikTok(Platform):
             except PostError:
                 break
             if data.get("status") == "FAILED":
-                raise PostError("failed", f"TikTok did not publish it: {data.get('fail_reason') or 'FAILED'}")
+                raise PostError("failed", code="post.tiktok.failed", detail=str(data.get("fail_reason") or "FAILED"))
             if data.get("status") == "PUBLISH_COMPLETE":
                 public = data.get("publicaly_available_post_id") or []  # TikTok's spelling
                 if public:  # only public posts get an id; a private one is found on the profile
@@ -214,5 +212,5 @@ def _data(reply: httpx.Response) -> dict[str, Any]:
         raise ValueError("TikTok answered without its JSON envelope")
     error = body.get("error") or {}
     if error.get("code", "ok") != "ok":
-        raise PostError("failed", f"TikTok: {error.get('code')}: {error.get('message', '')}")
+        raise PostError("failed", code="post.tiktok.error", error=error.get("code"), detail=error.get("message") or "-")
     return dict(body.get("data") or {})

@@ -6,7 +6,8 @@ status). The rule that keeps posting exactly-once:
 - 429 (the platform refused, honouring Retry-After / x-rate-limit-reset) -> safe to retry;
 - a preparing call that timed out, dropped or got a 5xx   -> retried (it creates no post);
 - the creating call that timed out, dropped or got a 5xx  -> `unknown`: the post may exist;
-- any other 4xx                                            -> `failed`, with the platform's reason.
+- any other 4xx                                            -> `failed`, with the platform's reason
+  (401, or Graph's `invalid_token`: the credentials were refused, see `Platform.publish`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from typing import IO, Any
 
 import httpx
 
+from pipeline import messages
+from pipeline.errors import KontenError
+from pipeline.platforms import text  # noqa: F401 - registers the sentences PostError renders
+
 SENT_BUT_NO_ANSWER = (httpx.ReadTimeout, httpx.WriteTimeout, httpx.RemoteProtocolError, httpx.ReadError,
                       httpx.WriteError)
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -27,13 +32,29 @@ NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 RESUMES = 5
 
 
-class PostError(Exception):
-    """A post that did not go out. `outcome` is `failed` (safe to retry later) or `unknown`."""
+class PostError(KontenError):
+    """A post that did not go out. `outcome` is `failed` (safe to retry later) or `unknown`.
 
-    def __init__(self, outcome: str, reason: str) -> None:
-        super().__init__(reason)
+    The reason is a message `code` of `pipeline.platforms.text` with its params, so that it reads
+    in the SOP's language; a param that is itself a `PostError` is rendered in the same language.
+    A plain `reason` (text made elsewhere, as by the chat announcer) is shown as it is.
+    """
+
+    def __init__(self, outcome: str, reason: str = "", *, code: str = "", **params: Any) -> None:
+        super().__init__(code, **params)
         self.outcome = outcome
-        self.reason = reason
+        self.plain = reason
+
+    def render(self, lang: str = "id") -> str:
+        if not self.code:
+            return self.plain
+        params = {k: v.render(lang) if isinstance(v, PostError) else v for k, v in self.params.items()}
+        return messages.t(self.code, lang, **params)
+
+    @property
+    def reason(self) -> str:
+        """The reason in English, for logs and for callers that keep plain text (chat deliveries)."""
+        return self.render("en")
 
 
 def retry_after(response: httpx.Response, now: float) -> float | None:
@@ -81,6 +102,7 @@ class Api:
     ) -> httpx.Response:
         allowed = tuple(ok)
         body = kwargs.get("content")
+        host = httpx.URL(url).netloc.decode()  # never the path: a bot token may be part of it
         for attempt in range(self.retries + 1):
             last = attempt == self.retries
             if hasattr(body, "seek"):
@@ -89,35 +111,40 @@ class Api:
                 response = self.client.request(method, url, **kwargs)
             except NOT_SENT as exc:
                 if last:
-                    raise PostError("failed", f"unreachable: {type(exc).__name__}") from None
+                    raise PostError("failed", code="post.unreachable", host=host, error=type(exc).__name__) from None
                 self.sleep(2**attempt)
                 continue
             except SENT_BUT_NO_ANSWER as exc:
-                if creates:
-                    raise PostError("unknown", f"no answer after sending: {type(exc).__name__}") from None
-                if last:
-                    raise PostError("failed", f"no answer: {type(exc).__name__}") from None
+                if creates or last:
+                    raise PostError("unknown" if creates else "failed", host=host, error=type(exc).__name__,
+                                    code="post.lost_answer" if creates else "post.no_answer") from None
                 self.sleep(2**attempt)
                 continue
-            if response.status_code in allowed:
+            status = response.status_code
+            if status in allowed:
                 return response
-            if response.status_code == 429:
+            if status == 429:
                 wait = retry_after(response, self.clock())
                 wait = 2.0**attempt if wait is None else wait
                 if last or wait > self.max_wait:
-                    raise PostError("failed", f"rate limited (429): {self.reason(response)}")
+                    raise self.refusal("failed", "post.rate_limited", host, response)
                 self.sleep(wait)
                 continue
-            if response.status_code >= 500:
+            if status >= 500:
                 if creates:
-                    raise PostError("unknown", f"HTTP {response.status_code} on the creating call: "
-                                               f"{self.reason(response)}")
+                    raise self.refusal("unknown", "post.server_error_on_create", host, response)
                 if last:
-                    raise PostError("failed", f"HTTP {response.status_code}: {self.reason(response)}")
+                    raise self.refusal("failed", "post.server_error", host, response)
                 self.sleep(2**attempt)
                 continue
-            raise PostError("failed", f"HTTP {response.status_code}: {self.reason(response)}")
+            refused = status == 401 or "invalid_token" in response.headers.get("www-authenticate", "")
+            raise self.refusal("failed", "post.credentials" if refused else "post.refused", host, response)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def refusal(self, outcome: str, code: str, host: str, response: httpx.Response) -> PostError:
+        """The platform answered no; its own words go along as quoted data."""
+        return PostError(outcome, code=code, host=host, status=response.status_code,
+                         detail=self.reason(response).strip() or "-")
 
 
 def json_reason(response: httpx.Response) -> str:

@@ -82,7 +82,7 @@ class X(Platform):
     #: longest total wait for X to process a video or GIF before giving up (nothing posted)
     processing_limit = 600.0
 
-    def publish(self, job: Job, api: Api) -> Posted:
+    def post(self, job: Job, api: Api) -> Posted:
         """Upload each medium (alt text on images), then `POST /2/tweets`: the only creating call."""
         auth, root = OAuth1(job.secrets), job.urls["api"]
         body: dict[str, Any] = {"text": job.target.caption} if job.target.caption else {}
@@ -124,11 +124,11 @@ class X(Platform):
                 return
             if state == "failed":
                 error = info.get("error") or {}
-                raise PostError("failed", f"X could not process {media.file}: "
-                                          f"{error.get('message') or error.get('name') or 'failed'}")
+                raise PostError("failed", code="post.x.processing", file=media.file,
+                                detail=str(error.get("message") or error.get("name") or "failed"))
             wait = max(float(info.get("check_after_secs") or 1), 1.0)
             if waited + wait > self.processing_limit:
-                raise PostError("failed", f"X was still processing {media.file} after {waited:.0f} s")
+                raise PostError("failed", code="post.x.slow", file=media.file, seconds=f"{waited:.0f}")
             api.sleep(wait)
             waited += wait
             reply = api.request("GET", f"{root}/2/media/upload", auth=auth,

@@ -69,12 +69,14 @@ class YouTube(Platform):
 
     # -- publishing -------------------------------------------------------------------------
     secrets = ("YOUTUBE_CLIENT_ID", "YOUTUBE_CLIENT_SECRET", "YOUTUBE_REFRESH_TOKEN")
+    #: a refused access token is renewed by authorising the app again, which gives a new refresh token
+    credentials = ("YOUTUBE_REFRESH_TOKEN",)
     urls = {"api": "https://www.googleapis.com", "upload": "https://www.googleapis.com",
             "token": "https://oauth2.googleapis.com"}
     #: bytes per PUT (a multiple of 256 KiB), streamed from the file
     upload_chunk = 8 * MB
 
-    def publish(self, job: Job, api: Api) -> Posted:
+    def post(self, job: Job, api: Api) -> Posted:
         """Refresh the access token, then `videos.insert` with the resumable protocol. A session
         that expires before the last byte was sent created nothing, so a new one is opened."""
         auth = {"Authorization": f"Bearer {self._access_token(job, api)}"}
@@ -85,7 +87,7 @@ class YouTube(Platform):
             if resource is not None:
                 video_id = str(resource["id"])
                 return Posted(video_id, WATCH_URL.format(id=video_id))
-        raise PostError("failed", f"the YouTube upload session expired {SESSIONS} times; nothing was created")
+        raise PostError("failed", code="post.youtube.sessions", count=SESSIONS)
 
     @staticmethod
     def _access_token(job: Job, api: Api) -> str:
@@ -96,12 +98,10 @@ class YouTube(Platform):
                 "client_secret": job.secrets["YOUTUBE_CLIENT_SECRET"],
                 "refresh_token": job.secrets["YOUTUBE_REFRESH_TOKEN"]})
         except PostError as exc:
-            raise PostError(exc.outcome, f"YouTube login (refresh token) refused: {exc.reason}; authorise the app "
-                                         "again and set YOUTUBE_REFRESH_TOKEN (a consent screen left in "
-                                         "'Testing' expires it after 7 days)") from None
+            raise PostError(exc.outcome, code="post.youtube.login", why=exc, secret="YOUTUBE_REFRESH_TOKEN") from None
         token = reply.json().get("access_token")
         if not token:
-            raise PostError("failed", "Google's token reply holds no access token")
+            raise PostError("failed", code="post.no_access_token", platform="YouTube")
         return str(token)
 
     def _open_session(self, job: Job, api: Api, auth: dict[str, str], video: Media) -> str:
@@ -122,7 +122,7 @@ class YouTube(Platform):
                             json={"snippet": snippet, "status": {"privacyStatus": privacy}})
         session = reply.headers.get("location")
         if not session:
-            raise PostError("failed", "YouTube opened no upload session (no Location in its answer)")
+            raise PostError("failed", code="post.youtube.no_session")
         return session
 
 
@@ -161,8 +161,7 @@ class Upload:
                     return dict(reply.json())
                 if reply.status_code == 404:
                     if self.last_unanswered:  # the video may exist: a new session could make a second one
-                        raise PostError("unknown", "the YouTube upload session was gone when asked after its "
-                                                   "last chunk went unanswered; the video may exist")
+                        raise PostError("unknown", code="post.youtube.gone")
                     return None
                 held = held_bytes(reply)
                 if held > offset:
@@ -171,9 +170,11 @@ class Upload:
                 else:
                     stalls += 1
                     if stalls >= STALLS:
-                        why = error.reason if error else "the session keeps the same byte count"
-                        raise PostError("unknown" if self.last_unanswered else "failed",
-                                        f"the YouTube upload stalls at byte {offset} of {self.total}: {why}")
+                        outcome = "unknown" if self.last_unanswered else "failed"
+                        if error:
+                            raise PostError(outcome, code="post.youtube.stalls", offset=offset, total=self.total,
+                                            why=error)
+                        raise PostError(outcome, code="post.youtube.stuck", offset=offset, total=self.total)
                     self.api.sleep(2.0 ** (stalls - 1))
                 offset = held
 
@@ -188,7 +189,8 @@ class Upload:
             return self.api.request("PUT", self.session, ok=(200, 201, 308, 404), content=b"",
                                     headers={**self.auth, "Content-Range": f"bytes */{self.total}"})
         except PostError:
-            raise PostError("unknown" if self.last_unanswered else error.outcome, error.reason) from None
+            error.outcome = "unknown" if self.last_unanswered else error.outcome
+            raise error from None
 
 
 def held_bytes(reply: httpx.Response) -> int:
