@@ -13,14 +13,13 @@ from pathlib import Path
 import pypdf
 import pytest
 import yaml
-
 from archive_fixtures import ADMIN, APPROVERS, WIB, Sample, add_item, make_sample
+
 from pipeline import messages
-from pipeline.archive import build, media_url
-from pipeline.archive import pages, search, text
-from pipeline.archive.model import load_entries
+from pipeline.archive import build, media_url, pages, search, text
+from pipeline.archive.model import Catalogue
 from pipeline.archive.pdf import record_pdf
-from pipeline.ledger import PlatformRecord, item_path, to_json
+from pipeline.ledger import FolderStore, Ledger, PlatformRecord, item_path
 
 N = 45  # 1 Jan - 9 Feb 2026 at one a day: two months
 
@@ -36,6 +35,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Sample, Path]:
     build(sample.root, sample.ledger, folder / "site", sample.sop, now=sample.now, out=lambda _: None,
           site_url="https://kpu-jateng.github.io/konten/")
     return sample, folder / "site"
+
+
+def _entries(sample: Sample, now: datetime, folder: Path) -> list:
+    catalogue = Catalogue(sample.ledger, folder, WIB)
+    catalogue.refresh(now, None)
+    return [e for unit in sorted(catalogue.units()) for e in catalogue.entries(unit, now)]
 
 
 def item_html(site: Path, item_id: str) -> str:
@@ -80,8 +85,8 @@ def test_a_fresh_pending_post_is_not_yet_unknown(built: tuple[Sample, Path], tmp
                                                     .read_text())["at"])
     states = {}
     for minutes in (5, 45):
-        entries, _ = load_entries(sample.ledger, record_time + timedelta(minutes=minutes), tmp_path / "cache")
-        entry = next(e for e in entries if e.id == sample.ids[8])
+        entry = next(e for e in _entries(sample, record_time + timedelta(minutes=minutes), tmp_path / "cache")
+                     if e.id == sample.ids[8])
         states[minutes] = next(p.state for p in entry.posts if p.platform == "instagram")
     assert states == {5: "pending", 45: "unknown"}
 
@@ -160,8 +165,7 @@ def test_pdf_record_has_the_approvers(built: tuple[Sample, Path]) -> None:
 
 def test_pdf_wraps_long_text_onto_more_a4_pages(built: tuple[Sample, Path]) -> None:
     sample, _ = built
-    entries, _ = load_entries(sample.ledger, sample.now, sample.root.parent / "pdf-cache")
-    entry = entries[0]._replace(caption="Kata (dalam kurung) \\ garis miring 😀. " * 400)
+    entry = _entries(sample, sample.now, sample.root.parent / "pdf-cache")[0]._replace(caption="Kata (dalam kurung) \\ garis miring 😀. " * 400)
     data = record_pdf(entry, WIB, "id", "https://a.example/", lambda n: "")
     reader = pypdf.PdfReader(io.BytesIO(data))
     assert len(reader.pages) >= 3
@@ -218,7 +222,8 @@ def test_rebuild_renders_only_the_month_that_changed(tmp_path: Path) -> None:
     assert new.rsplit("/", 1)[1] in (site / "index.html").read_text(encoding="utf-8")
     # the admin resolves January's unknown Instagram post: January is rendered again, nothing else
     resolved = PlatformRecord("instagram", "published", sample.now.isoformat(), post_id="9", url="https://ig.example/9")
-    (sample.ledger / item_path(sample.ids[8], "instagram")).write_text(to_json(resolved))
+    ledger = Ledger(FolderStore(sample.ledger))  # as the admin's command writes it: a new file, renamed
+    ledger.write_platform(sample.ids[8], resolved, ledger.platform(sample.ids[8], "instagram")[1])
     fixed = build(sample.root, sample.ledger, site, sample.sop, now=sample.now, out=lambda _: None)
     assert fixed.built == ["2026-01"]
     assert "https://ig.example/9" in item_html(site, sample.ids[8])
@@ -283,3 +288,37 @@ def test_the_performance_page_measures_the_time_standards(built: tuple[Sample, P
     # step, role, count, median, 90th percentile (41st of 45), standard, share within (39 of 45)
     assert cells[at:at + 7] == ["3", "Sub Koordinator Subbag Tekmas", "45", "28", "45", "30", "87%"]
     assert "kinerja/" in item_html(site, sample.ids[3])  # every month's pages link to it
+
+
+def _index(site: Path) -> dict[str, object]:
+    return {p.relative_to(site).as_posix(): json.loads(p.read_text()) for p in (site / "cari").rglob("*.json")}
+
+
+def test_a_new_item_rewrites_only_its_month_in_the_search_index(tmp_path: Path) -> None:
+    sample = make_sample(tmp_path, 40, per_day=1, captions={39: "Kirab maskot di alun-alun."})
+    site = tmp_path / "site"
+    build(sample.root, sample.ledger, site, sample.sop, now=sample.now, out=lambda _: None)
+    january = site / "cari" / "docs" / "2026-01.json"
+    stamp = january.stat().st_mtime_ns
+    add_item(sample, 40, per_day=1, caption="Kirab budaya di Semarang.")
+    shutil.rmtree(sample.ledger / "ledger" / "items" / sample.ids[39])  # removed in the same rebuild
+    after = build(sample.root, sample.ledger, site, sample.sop, now=sample.now, out=lambda _: None)
+    assert after.built == ["2026-02"] and january.stat().st_mtime_ns == stamp
+    assert 0 < after.shards < len(list((site / "cari" / "idx").iterdir()))
+    fresh = tmp_path / "fresh"
+    build(sample.root, sample.ledger, fresh, sample.sop, now=sample.now, out=lambda _: None)
+    assert _index(site) == _index(fresh)  # the same index as built from scratch
+    assert "maskot" not in _index(site)["cari/idx/mas.json"] and "kirab" in _index(site)["cari/idx/kir.json"]
+
+
+def test_a_pending_post_turning_unknown_renders_its_month_again(tmp_path: Path) -> None:
+    sample = make_sample(tmp_path, 9, per_day=1)  # item 8: Instagram left pending
+    path = sample.ledger / item_path(sample.ids[8], "instagram")
+    at = datetime.fromisoformat(json.loads(path.read_text())["at"])
+    site = tmp_path / "site"
+    build(sample.root, sample.ledger, site, sample.sop, now=at + timedelta(minutes=5), out=lambda _: None)
+    assert 'class="k-unknown"' not in item_html(site, sample.ids[8])
+    later = build(sample.root, sample.ledger, site, sample.sop, now=at + timedelta(minutes=45), out=lambda _: None)
+    assert later.built == ["2026-01"] and 'class="k-unknown"' in item_html(site, sample.ids[8])
+    again = build(sample.root, sample.ledger, site, sample.sop, now=at + timedelta(minutes=50), out=lambda _: None)
+    assert again.built == []

@@ -3,9 +3,12 @@
 Why months: MkDocs renders ~250 pages a second here, so a year of 3,650 items takes ~15 s and a
 rebuild after one new item could not stay under 5 s; a month (~300 items) takes about one. Every
 month's site is rooted at the site root (its pages live under `<YYYY>/<MM>/`), so all of them
-share the hub's theme assets and can be moved into one tree. A manifest of input digests per
-month says which months changed; only those are written and rendered again, in parallel.
-Thumbnails and PDF records are made per item, once, when what they show changes.
+share the hub's theme assets and can be moved into one tree. The catalogue (`model.Catalogue`)
+says which months' items changed; only those months are read, written and rendered again, in
+parallel, and only their postings are replaced in the search index. A manifest keeps each
+month's digest and summary (what the hub and the feed need) so unchanged months are not read.
+Thumbnails and PDF records are made per item, once, when what they show changes, as pool tasks
+of their own.
 """
 
 from __future__ import annotations
@@ -19,9 +22,9 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -29,17 +32,19 @@ from xml.sax.saxutils import escape
 
 import yaml
 
-from pipeline.archive import media as media_files
 from pipeline import report as performance
+from pipeline.archive import media as media_files
 from pipeline.archive import pages, search
-from pipeline.archive.model import Entry, load_entries
+from pipeline.archive.model import Catalogue, Entry
 from pipeline.archive.pdf import record_pdf
 from pipeline.archive.text import kind_label, t
 from pipeline.config import Sop
 
-VERSION = "2"  # bump when the pages' structure changes: every month is rendered again
+VERSION = "3"  # bump when the pages' structure changes: every month is rendered again
 FEED_SIZE = 30
 PERFORMANCE = "kinerja/index.md"
+PERFORMANCE_MONTHS = 12
+MEDIA_CHUNK = 40  # items per media task: small enough to even out the two cores at the end
 log = logging.getLogger(__name__)
 
 
@@ -51,22 +56,30 @@ class BuildReport:
     hub: bool = False
     skipped: list[str] = field(default_factory=list)  # ledger items with no moment to file them under
     seconds: float = 0.0
+    shards: int = 0  # search index shards written
 
 
 @dataclass
 class _Unit:
-    """One month's work, sent to a worker process."""
+    """One month's pages, sent to a worker process."""
 
     unit: str
     entries: list[Entry]
     names: dict[str, str]
-    remake_media: set[str]
-    remake_pdf: set[str]
     settings: pages.Settings
     site_url: str
+    work: Path
+    out: Path
+
+
+@dataclass
+class _Media:
+    """Media copies and PDF records of some items, sent to a worker apart from their month's pages."""
+
+    jobs: list[tuple[Entry, str, bool]]  # item, its page's URL, remake media too (the PDF always)
+    settings: pages.Settings
     content: Path
     out: Path
-    work: Path
 
 
 def templates_dir(root: Path) -> Path:
@@ -79,7 +92,13 @@ def templates_dir(root: Path) -> Path:
 def build(root: Path, ledger_dir: Path, out_dir: Path, sop: Sop, *, site_url: str = "",
           work_dir: Path | None = None, now: datetime | None = None, workers: int | None = None,
           out: Callable[[str], None] = print) -> BuildReport:
-    """Build (or bring up to date) the archive of `ledger_dir` into `out_dir`; `work_dir` keeps state."""
+    """Build (or bring up to date) the archive of `ledger_dir` into `out_dir`; `work_dir` keeps state.
+
+    Work is proportional to what changed: the catalogue says which months' items changed, only
+    those months are read, rendered and put into the search index. Months go to the pool as
+    soon as they are read, and their media and PDFs as separate small tasks, so both cores stay
+    busy to the end of a first build; the hub renders beside the months.
+    """
     started = time.perf_counter()
     now = now or datetime.now(timezone.utc)
     work = work_dir or out_dir.with_name(out_dir.name + "-work")
@@ -87,120 +106,175 @@ def build(root: Path, ledger_dir: Path, out_dir: Path, sop: Sop, *, site_url: st
     templates = templates_dir(root)
     settings = pages.Settings(lang=sop.language, tz=sop.timezone, sop_number=sop.number, sop_title=sop.title,
                               does={s.n: s.does for s in sop.steps}, templates=templates)
-    entries, skipped = load_entries(ledger_dir, now, work / "ledger.pickle")
-    for item in skipped:
-        out(t("archive.skipped", sop.language, item=item))
     manifest = _load_manifest(work / "manifest.json")
     base = _digest(VERSION, sop.language, str(sop.timezone), sop.number, sop.title, repr(settings.does), site_url,
                    _tree_digest(templates))
     if manifest.get("settings") != base:
         manifest = {"settings": base}
+    last = datetime.fromisoformat(manifest["now"]) if "now" in manifest else None
+    catalogue = Catalogue(ledger_dir, work / "ledger", sop.timezone)
+    changed = catalogue.refresh(now, last)
+    skipped = catalogue.skipped()
+    for item in skipped:
+        out(t("archive.skipped", sop.language, item=item))
     old_units: dict[str, Any] = manifest.get("units", {})
-    old_items: dict[str, list[str]] = manifest.get("items", {})
-
-    by_unit: dict[str, list[Entry]] = {}
-    for entry in entries:
-        by_unit.setdefault(entry.unit(sop.timezone), []).append(entry)
-    units: dict[str, Any] = {}
-    items: dict[str, list[str]] = {}
-    tasks: list[_Unit] = []
-    for unit, group in sorted(by_unit.items()):
-        group.sort(key=lambda e: (e.published, e.id), reverse=True)
-        names = pages.slugs(unit, group)
-        digests = {e.id: [_digest(e.id, repr(e.media)), _digest(e.digest(), names[e.id])] for e in group}
-        items.update(digests)
-        unit_digest = _digest(*(f"{i}:{d[1]}" for i, d in sorted(digests.items())))
-        units[unit] = {"digest": unit_digest, "summary": pages.summary(unit, group, names, settings)}
-        if old_units.get(unit, {}).get("digest") == unit_digest and (out_dir / pages.month_url(unit)).is_dir():
-            continue
-        media_dir = out_dir / media_files.MEDIA
-        stale_media = {i for i, d in digests.items() if old_items.get(i, [None])[0] != d[0]
-                       or not (media_dir / i).is_dir()}
-        stale_pdf = {i for i, d in digests.items() if old_items.get(i, [None, None])[1] != d[1]} | stale_media
-        tasks.append(_Unit(unit, group, names, stale_media, stale_pdf, settings, site_url, root / "content",
-                           out_dir, work))
-
-    removed = set(old_units) - set(units)
-    for unit in removed:
-        shutil.rmtree(out_dir / pages.month_url(unit), ignore_errors=True)
-        shutil.rmtree(work / "units" / unit, ignore_errors=True)
-    for item in set(old_items) - set(items):
-        shutil.rmtree(out_dir / media_files.MEDIA / item, ignore_errors=True)
-
-    summaries = {u: v["summary"] for u, v in units.items()}
-    # The "Kinerja SOP" page: how well the office keeps its own time standards, for the public.
-    measured = performance.from_steps(((e.id, e.steps) for e in entries), sop.office_hours)
-    extra = {PERFORMANCE: performance.page(performance.build(sop, measured, office_hours=bool(sop.office_hours)),
-                                           sop)}
-    hub_digest = _digest(json.dumps([summaries, extra], sort_keys=True, ensure_ascii=False), repr(sop.kinds))
-    old_hub = manifest.get("hub", {})
-    hub_files: list[str] = old_hub.get("files", [])
-    build_hub = old_hub.get("digest") != hub_digest or not (out_dir / "index.html").is_file()
+    present = catalogue.units()
+    removed = set(old_units) - present
+    redo = sorted(u for u in present if u in changed or u not in old_units
+                  or not (out_dir / pages.month_url(u)).is_dir())
+    units = {u: v for u, v in old_units.items() if u in present}
+    old_items = {i: d for u in [*redo, *removed] for i, d in old_units.get(u, {}).get("items", {}).items()}
+    kept_items: set[str] = set()
+    built: list[str] = []
+    search_terms: dict[str, list[list[str]] | None] = {u: None for u in removed}
+    previous_terms = {u: _read_terms(work, u) for u in [*redo, *removed]}
+    media_jobs: list[tuple[Entry, str, bool]] = []
     # Workers start clean (not forked from this process) so they do not carry the ledger in memory.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=context,
-                             initializer=_preload_engine) as pool:
+    cores = workers or os.cpu_count() or 1
+    with ProcessPoolExecutor(max_workers=cores, mp_context=context, initializer=_preload_engine) as pool:
+        jobs: set[Future[Any]] = set()
+
+        def submit(fn: Callable[..., Any], *args: Any) -> None:
+            """Queue a task, first waiting while enough are queued: a queued task holds its items in memory."""
+            while len(jobs) >= 2 * cores:
+                done, _ = wait(jobs, return_when=FIRST_COMPLETED)
+                for job in done:
+                    job.result()
+                jobs.difference_update(done)
+            jobs.add(pool.submit(fn, *args))
+
+        for unit in redo:
+            group = sorted(catalogue.entries(unit, now), key=lambda e: (e.published, e.id), reverse=True)
+            names = pages.slugs(unit, group)
+            month = pages.month_url(unit)
+            urls = {e.id: f"{month}{names[e.id]}/" for e in group}
+            digests = {e.id: [_digest(e.id, repr(e.media)), _digest(e.digest(), urls[e.id])] for e in group}
+            unit_digest = _digest(*(f"{i}:{d[1]}" for i, d in sorted(digests.items())))
+            kept_items.update(digests)
+            for e in group:
+                old = old_items.get(e.id, [None, None])
+                media = old[0] != digests[e.id][0] or not (out_dir / media_files.MEDIA / e.id).is_dir()
+                if media or old[1] != digests[e.id][1]:
+                    media_jobs.append((e, f"{site_url.rstrip('/')}/{urls[e.id]}", media))
+            units[unit] = {"digest": unit_digest, "summary": pages.summary(unit, group, names, settings),
+                           "items": digests}
+            rows, search_terms[unit] = _search_rows(group, urls, settings)
+            search.write_docs(out_dir / "cari", unit, rows)
+            _write(work / "units" / unit / "search.json", json.dumps({"terms": search_terms[unit]}, ensure_ascii=False))
+            if old_units.get(unit, {}).get("digest") != unit_digest or not (out_dir / month).is_dir():
+                submit(_build_unit, _Unit(unit, group, names, settings, site_url, work, out_dir))
+                built.append(unit)
+            while len(media_jobs) >= MEDIA_CHUNK:
+                submit(_make_media, _Media(media_jobs[:MEDIA_CHUNK], settings, root / "content", out_dir))
+                del media_jobs[:MEDIA_CHUNK]
+        summaries = {u: units[u]["summary"] for u in sorted(units)}
+        # The "Kinerja SOP" page: how well the office keeps its own time standards, for the public.
+        extra = {PERFORMANCE: _performance_page(catalogue, sorted(units), sop, now)}
+        hub_digest = _digest(json.dumps([summaries, extra], sort_keys=True, ensure_ascii=False), repr(sop.kinds))
+        old_hub = manifest.get("hub", {})
+        hub_files: list[str] = old_hub.get("files", [])
+        build_hub = old_hub.get("digest") != hub_digest or not (out_dir / "index.html").is_file()
         hub_job = pool.submit(_build_hub, summaries, extra, settings, sop.kinds, site_url, out_dir, work, hub_files) \
             if build_hub else None
-        for done in pool.map(_build_unit, tasks):
-            log.debug("month %s built", done)
+        if media_jobs:
+            submit(_make_media, _Media(media_jobs, settings, root / "content", out_dir))
+        for unit in removed:
+            shutil.rmtree(out_dir / pages.month_url(unit), ignore_errors=True)
+            shutil.rmtree(work / "units" / unit, ignore_errors=True)
+        for item in set(old_items) - kept_items:
+            shutil.rmtree(out_dir / media_files.MEDIA / item, ignore_errors=True)
+        shards = 0
+        if search_terms:
+            shards = search.write_index(out_dir / "cari", search_terms, previous_terms,
+                                        from_scratch="search" not in manifest)
+        if search_terms or not (out_dir / "feed.xml").is_file():
+            (out_dir / "feed.xml").write_text(atom(summaries, site_url, settings), encoding="utf-8")
+        for job in jobs:
+            job.result()
         if hub_job is not None:
             hub_files = hub_job.result()
 
-    search_files = manifest.get("search", {})
-    if tasks or removed or not (out_dir / "feed.xml").is_file():
-        search_units = {}
-        for unit in units:
-            with (work / "units" / unit / "search.json").open(encoding="utf-8") as handle:
-                data = json.load(handle)
-            search_units[unit] = (data["rows"], data["terms"])
-        search_files = search.write_index(out_dir / "cari", search_units, search_files)
-        (out_dir / "feed.xml").write_text(atom(summaries, site_url, settings), encoding="utf-8")
-
-    manifest = {"settings": base, "units": units, "items": items, "search": search_files,
+    manifest = {"settings": base, "now": now.isoformat(), "units": units, "search": True,
                 "hub": {"digest": hub_digest, "files": hub_files}}
     _save_manifest(work / "manifest.json", manifest)
-    report = BuildReport(items=len(entries), units=len(units), built=sorted(task.unit for task in tasks),
-                         hub=build_hub, skipped=skipped, seconds=round(time.perf_counter() - started, 2))
+    catalogue.save()
+    report = BuildReport(items=sum(s["count"] for s in summaries.values()), units=len(units), built=built,
+                         hub=build_hub, skipped=skipped, seconds=round(time.perf_counter() - started, 2),
+                         shards=shards)
     out(t("archive.built", sop.language, items=report.items, built=len(report.built), units=report.units,
           seconds=report.seconds))
     return report
 
 
-# -- workers ----------------------------------------------------------------------------------
-def _build_unit(task: _Unit) -> str:
-    """Media, PDFs, Markdown and the MkDocs build of one month, then swap it into the site."""
-    settings = task.settings
-    for entry in task.entries:
-        target = task.out / media_files.MEDIA / entry.id
-        if entry.id in task.remake_media:
-            media_files.make_media(entry, task.content / entry.id, target)
-        if entry.id in task.remake_pdf:
-            url = f"{task.site_url.rstrip('/')}/{pages.month_url(task.unit)}{task.names[entry.id]}/"
-            target.mkdir(parents=True, exist_ok=True)
-            (target / media_files.PDF_NAME).write_bytes(
-                record_pdf(entry, settings.tz, settings.lang, url, settings.step_label))
-    folder = task.work / "units" / task.unit
-    docs = _fresh(folder / "docs")
-    for path, text in pages.unit_pages(task.unit, task.entries, task.names, settings):
-        _write(docs / path, text)
-    nav = [{label: url} for label, url in _nav(settings, hub=False)]
-    site = _render(folder, mkdocs_config(settings, task.site_url, nav))
-    month = pages.month_url(task.unit)
-    _swap(site / month, task.out / month)
-    shutil.rmtree(site)
+def _search_rows(group: list[Entry], urls: dict[str, str], settings: pages.Settings
+                 ) -> tuple[list[list[Any]], list[list[str]]]:
+    """A month's result rows and words per item, oldest first: a doc number's position is stable
+    while a month fills up."""
     rows, doc_terms = [], []
-    for entry in task.entries:
-        url = f"{month}{task.names[entry.id]}/"
-        rows.append([url, entry.title, settings.when(entry.published), kind_label(entry.kind),
+    for entry in reversed(group):
+        rows.append([urls[entry.id], entry.title, settings.when(entry.published), kind_label(entry.kind),
                      media_files.thumbnail(entry)])
         doc_terms.append(search.terms(entry.title, entry.caption, kind_label(entry.kind),
                                       *(m.alt for m in entry.media)))
-    rows.reverse()  # oldest first: a doc number's position is stable while a month fills up
-    doc_terms.reverse()
-    _write(folder / "search.json", json.dumps({"rows": rows, "terms": doc_terms}, ensure_ascii=False))
+    return rows, doc_terms
+
+
+def _read_terms(work: Path, unit: str) -> list[list[str]]:
+    """The words the search index holds now for a month (none if it was never indexed)."""
+    try:
+        return json.loads((work / "units" / unit / "search.json").read_text(encoding="utf-8"))["terms"]
+    except (OSError, ValueError, KeyError):
+        return []
+
+
+def _performance_page(catalogue: Catalogue, units: list[str], sop: Sop, now: datetime) -> str:
+    """The "Kinerja SOP" page over the last `PERFORMANCE_MONTHS` months that have items.
+
+    Why a window: medians need every measurement, and ten years are 292,000 of them (~5 s to
+    load and count), more than a whole rebuild may take; a year is ~30,000. With fewer months
+    than the window, the page covers everything, as `konten report` does.
+    """
+    window = units[-PERFORMANCE_MONTHS:]
+    measured = performance.from_steps(((e.id, e.steps) for u in window for e in catalogue.entries(u, now)),
+                                      sop.office_hours)
+    since = until = None
+    if len(window) < len(units):
+        year, month = (int(x) for x in window[0].split("-"))
+        since = date(year, month, 1)
+        year, month = (int(x) for x in window[-1].split("-"))
+        until = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+    return performance.page(performance.build(sop, measured, since=since, until=until,
+                                              office_hours=bool(sop.office_hours)), sop)
+
+
+# -- workers ----------------------------------------------------------------------------------
+def _build_unit(task: _Unit) -> str:
+    """Markdown and the MkDocs build of one month, then swap it into the site."""
+    folder = task.work / "units" / task.unit
+    docs = _fresh(folder / "docs")
+    for path, text in pages.unit_pages(task.unit, task.entries, task.names, task.settings):
+        _write(docs / path, text)
+    nav = [{label: url} for label, url in _nav(task.settings, hub=False)]
+    site = _render(folder, mkdocs_config(task.settings, task.site_url, nav))
+    month = pages.month_url(task.unit)
+    _swap(site / month, task.out / month)
+    shutil.rmtree(site)
     return task.unit
+
+
+def _make_media(task: _Media) -> int:
+    """Media copies and PDF records of some items (they depend on no page, so they run apart)."""
+    settings = task.settings
+    for entry, url, remake_media in task.jobs:
+        target = task.out / media_files.MEDIA / entry.id
+        if remake_media:
+            media_files.make_media(entry, task.content / entry.id, target)
+        target.mkdir(parents=True, exist_ok=True)
+        (target / media_files.PDF_NAME).write_bytes(
+            record_pdf(entry, settings.tz, settings.lang, url, settings.step_label))
+    return len(task.jobs)
 
 
 def _build_hub(summaries: dict[str, Any], extra: dict[str, str], settings: pages.Settings, kinds: tuple[str, ...],

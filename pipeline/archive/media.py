@@ -19,7 +19,7 @@ import shutil
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
-from PIL import Image, ImageDraw, ImageOps
+from PIL import ExifTags, Image, ImageDraw, ImageOps
 
 from pipeline.archive.model import Entry, MediaRef
 
@@ -65,21 +65,39 @@ def make_media(entry: Entry, source: Path, target: Path) -> None:
         dest.parent.mkdir(parents=True, exist_ok=True)
         _link_or_copy(src, dest)
         if media.kind != "video":
-            with Image.open(src) as image:
-                _save_sizes(image, target, media.file, poster=False)
+            _save_sizes(src, target, media.file, poster=False)
             first_image = first_image or src
     for media in entry.media:
         if media.kind == "video" and (source / media.file).is_file():
             if first_image is not None:
-                with Image.open(first_image) as image:
-                    _save_sizes(image, target, media.file, poster=True)
+                _save_sizes(first_image, target, media.file, poster=True)
             else:
-                _save_sizes(_plain_poster(), target, media.file, poster=True)
+                _save_sized(_plain_poster(), target, media.file, poster=True)
 
 
-def _save_sizes(image: Image.Image, target: Path, file: str, poster: bool) -> None:
-    image.draft("RGB", (SIZES[0][1], SIZES[0][1]))  # JPEG: decode at reduced scale, much faster
-    image = ImageOps.exif_transpose(image)
+def _save_sizes(src: Path, target: Path, file: str, poster: bool) -> None:
+    """The copies of one picture, decoding as little of it as its format allows.
+
+    A JPEG that already fits the large size and needs no turning is linked as that size rather
+    than decoded and encoded again (the copy would only lose quality), and JPEGs are decoded at
+    1/2 to 1/8 scale when that still covers the large size (`draft`), which is most of the cost
+    of a phone photo.
+    """
+    with Image.open(src) as image:
+        width = SIZES[0][1]
+        turned = image.getexif().get(ExifTags.Base.Orientation, 1) not in (0, 1)
+        if (image.format == "JPEG" and image.mode in ("RGB", "L") and not turned and image.width <= width
+                and image.height <= 2 * width and src.stat().st_size <= image.width * image.height):
+            _link_or_copy(src, target / derived(file, SIZES[0][0], poster))
+            _save_sized(image, target, file, poster, SIZES[1:])
+        else:
+            image.draft("RGB", (width, width))
+            _save_sized(ImageOps.exif_transpose(image) if turned else image, target, file, poster)
+
+
+def _save_sized(image: Image.Image, target: Path, file: str, poster: bool,
+                sizes: tuple[tuple[str, int], ...] = SIZES) -> None:
+    """`image` as an RGB JPEG at each of `sizes` (largest first, each made from the previous one)."""
     if image.mode in ("RGBA", "LA", "P"):
         image = image.convert("RGBA")
         background = Image.new("RGB", image.size, "white")
@@ -87,8 +105,8 @@ def _save_sizes(image: Image.Image, target: Path, file: str, poster: bool) -> No
         image = background
     elif image.mode != "RGB":
         image = image.convert("RGB")
-    for size, width in SIZES:  # largest first, each made from the previous one
-        image.thumbnail((width, width * 2), resample=Image.Resampling.BILINEAR, reducing_gap=2.0)
+    for size, width in sizes:
+        image.thumbnail((width, width * 2), resample=Image.Resampling.BOX, reducing_gap=2.0)
         out = target / derived(file, size, poster)
         out.parent.mkdir(parents=True, exist_ok=True)
         image.save(out, "JPEG", quality=80, optimize=False)

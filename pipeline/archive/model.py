@@ -1,7 +1,5 @@
 """What the archive shows of one item, read from the ledger, and the month it belongs to.
 
-Reading 36,500 items means ~150,000 small JSON files; a rebuild after one new item must not read
-them all again, so parsed records are kept in a cache keyed by each file's size and mtime.
 States are turned into what they mean *now* (a stale `pending` is `unknown`) on every build.
 """
 
@@ -10,15 +8,24 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import shutil
 import sys
 from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from pipeline.ledger import ROOT, FolderStore, ItemRecord, Ledger, PlatformRecord
+from pipeline.ledger import (
+    PENDING_STALE,
+    ROOT,
+    FolderStore,
+    ItemRecord,
+    Ledger,
+    PlatformRecord,
+)
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4
+FLUSH = 1000  # parsed items held before they are stored in their months' pickles
 
 
 class MediaRef(NamedTuple):
@@ -133,71 +140,160 @@ def _published_at(record: ItemRecord, posts: list[Post]) -> datetime | None:
     return None
 
 
-def load_entries(ledger_dir: Path, now: datetime, cache_file: Path) -> tuple[list[Entry], list[str]]:
-    """Every item of the ledger as an `Entry` at `now`, and the ids that could not be filed."""
-    cache: dict[str, tuple[tuple, Entry | None]] = {}
-    try:
-        with cache_file.open("rb") as handle:
-            version, cache = pickle.load(handle)
-        if version != CACHE_VERSION:
-            cache = {}
-    except (OSError, EOFError, pickle.UnpicklingError, ValueError):
-        cache = {}
-    ledger = Ledger(FolderStore(ledger_dir))
-    fresh: dict[str, tuple[tuple, Entry | None]] = {}
-    changed = False
-    entries: list[Entry] = []
-    skipped: list[str] = []
-    for item_id, signature, names in _scan(ledger_dir / ROOT / "items"):
-        hit = cache.get(item_id)
-        if hit is not None and hit[0] == signature:
-            made = hit[1]
-        else:
-            record = ledger.item(item_id)
-            if record is None:
-                continue
-            platforms = {}
-            for name in names:
-                got, _ = ledger.platform(item_id, name)
-                if got is not None:
-                    platforms[name] = got
-            made = entry(record, platforms)
-            changed = True
-        fresh[item_id] = (signature, made)
-        if made is None:
-            skipped.append(item_id)
-        else:
-            entries.append(at_time(made, now))
-    if not changed and len(fresh) == len(cache):
-        return entries, skipped
-    cache_file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cache_file.with_suffix(".tmp")
-    with tmp.open("wb") as handle:
-        pickle.dump((CACHE_VERSION, fresh), handle, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, cache_file)
-    return entries, skipped
+class Catalogue:
+    """The ledger's items filed by month, kept in `folder` so a rebuild reads only what changed.
 
+    Reading 36,500 items is ~150,000 small JSON files, and even stat-ing them all takes seconds.
+    The ledger replaces a file to change it (`FolderStore.put` writes a temporary file and renames
+    it, as does a git checkout), which changes the item folder's mtime; so only folders whose
+    mtime moved are listed and their items parsed again. Parsed items live in one pickle per
+    month (`<folder>/units/<YYYY-MM>.pickle`) and are loaded only for the months asked for; an
+    index (`<folder>/index.pickle`) keeps each folder's mtime and listing and each item's month.
+    A file edited in place, without a rename, is not noticed: delete `folder` to read everything.
+    """
 
-def _scan(base: Path) -> list[tuple[str, tuple, list[str]]]:
-    """(item id, signature of its files, platform names) for every folder holding an item.json."""
-    found = []
-    root = str(base)
-    stack = [root]
-    while stack:
-        folder = stack.pop()
+    def __init__(self, ledger_dir: Path, folder: Path, tz: ZoneInfo) -> None:
+        self.base = ledger_dir / ROOT / "items"
+        self.ledger = Ledger(FolderStore(ledger_dir))
+        self.folder = folder
+        self.tz = tz
+        self.dirs: dict[str, tuple[int, tuple[str, ...], bool]] = {}  # folder -> (mtime, subfolders, has item.json)
+        self.items: dict[str, tuple[int, str | None, float | None]] = {}  # id -> (mtime, month or None, settles)
         try:
-            listing = list(os.scandir(folder))
-        except FileNotFoundError:
-            continue
-        files = sorted((e for e in listing if e.name.endswith(".json") and e.is_file()), key=lambda e: e.name)
-        if any(e.name == "item.json" for e in files):
-            signature = tuple((e.name, *_stamp(e)) for e in files)
-            names = [e.name[:-5] for e in files if e.name != "item.json"]
-            found.append((os.path.relpath(folder, root).replace(os.sep, "/"), signature, names))
-        stack.extend(e.path for e in listing if e.is_dir())
-    return sorted(found)
+            with (folder / "index.pickle").open("rb") as handle:
+                version, self.dirs, self.items = pickle.load(handle)
+            if version != CACHE_VERSION:
+                self.dirs, self.items = {}, {}
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError):
+            self.dirs, self.items = {}, {}
+        if not self.items:
+            shutil.rmtree(folder / "units", ignore_errors=True)
+
+    def refresh(self, now: datetime, last: datetime | None) -> set[str]:
+        """Read what changed in the ledger (months' items are stored at once); return the months to show again.
+
+        `last` is the `now` of the previous build: an item with a `pending` post changes from one
+        build to the next without any file changing once the post turns `unknown`.
+        """
+        stamps = self._walk()
+        changed: dict[str, dict[str, Entry | None]] = {}  # month -> id -> new entry (None: gone)
+        affected: set[str] = set()
+        pending = 0
+        for item_id in set(self.items) - set(stamps):
+            old_unit = self.items.pop(item_id)[1]
+            if old_unit is not None:
+                changed.setdefault(old_unit, {})[item_id] = None
+        for item_id, stamp in stamps.items():
+            known = self.items.get(item_id)
+            if known is not None and known[0] == stamp:
+                settles = known[2]
+                if known[1] is not None and settles is not None and last is not None \
+                        and (now.timestamp() > settles) != (last.timestamp() > settles):
+                    affected.add(known[1])
+                continue
+            made = self._read(item_id)
+            unit = made.unit(self.tz) if made is not None else None
+            if known is not None and known[1] is not None and known[1] != unit:
+                changed.setdefault(known[1], {})[item_id] = None
+            if unit is not None:
+                changed.setdefault(unit, {})[item_id] = made
+                pending += 1
+            self.items[item_id] = (stamp, unit, _settles(made))
+            if pending >= FLUSH:
+                affected |= self._store(changed)
+                changed, pending = {}, 0
+        return affected | self._store(changed)
+
+    def _store(self, changed: dict[str, dict[str, Entry | None]]) -> set[str]:
+        """Merge parsed items into their months' pickles (in batches: a first read is 36,500 items)."""
+        for unit, updates in changed.items():
+            stored = self._load(unit)
+            for item_id, made in updates.items():
+                if made is None:
+                    stored.pop(item_id, None)
+                else:
+                    stored[item_id] = made
+            self._save(unit, stored)
+        return set(changed)
+
+    def units(self) -> set[str]:
+        """Every month that has items."""
+        return {unit for _, unit, _ in self.items.values() if unit is not None}
+
+    def skipped(self) -> list[str]:
+        """Items the ledger gives no moment to file under."""
+        return sorted(item_id for item_id, (_, unit, _) in self.items.items() if unit is None)
+
+    def entries(self, unit: str, now: datetime) -> list[Entry]:
+        """The items of one month as they stand at `now`."""
+        return [at_time(e, now) for e in self._load(unit).values()]
+
+    def _read(self, item_id: str) -> Entry | None:
+        record = self.ledger.item(item_id)
+        if record is None:
+            return None
+        platforms = {}
+        for file in sorted(os.listdir(self.base / item_id)):
+            if file.endswith(".json") and file != "item.json":
+                got, _ = self.ledger.platform(item_id, file[:-5])
+                if got is not None:
+                    platforms[file[:-5]] = got
+        return entry(record, platforms)
+
+    def _walk(self) -> dict[str, int]:
+        """{item id: its folder's mtime}; a folder whose mtime has not moved is not listed again."""
+        known, self.dirs = self.dirs, {}
+        items: dict[str, int] = {}
+        stack = [""]
+        while stack:
+            rel = stack.pop()
+            path = os.path.join(self.base, rel)
+            try:
+                stamp = os.stat(path).st_mtime_ns
+            except FileNotFoundError:
+                continue
+            hit = known.get(rel)
+            if hit is not None and hit[0] == stamp:
+                _, children, is_item = hit
+            else:
+                listing = list(os.scandir(path))
+                children = tuple(e.name for e in listing if e.is_dir())
+                is_item = any(e.name == "item.json" and e.is_file() for e in listing)
+            self.dirs[rel] = (stamp, children, is_item)
+            if is_item:
+                items[rel] = stamp
+            stack.extend(f"{rel}/{c}" if rel else c for c in children)
+        return items
+
+    def _load(self, unit: str) -> dict[str, Entry]:
+        try:
+            with (self.folder / "units" / f"{unit}.pickle").open("rb") as handle:
+                return pickle.load(handle)
+        except (OSError, EOFError, pickle.UnpicklingError):
+            return {}
+
+    def _save(self, unit: str, stored: dict[str, Entry]) -> None:
+        path = self.folder / "units" / f"{unit}.pickle"
+        if not stored:
+            path.unlink(missing_ok=True)
+            return
+        _dump(path, stored)
+
+    def save(self) -> None:
+        """Keep what `refresh` read; called once the build succeeded, so a failed build is redone."""
+        _dump(self.folder / "index.pickle", (CACHE_VERSION, self.dirs, self.items))
 
 
-def _stamp(dir_entry: os.DirEntry) -> tuple[int, int]:
-    stat = dir_entry.stat()
-    return stat.st_size, stat.st_mtime_ns
+def _settles(made: Entry | None) -> float | None:
+    """When the item's last `pending` post turns `unknown` (a POSIX timestamp), if it has one."""
+    moments = [(datetime.fromisoformat(p.at) + PENDING_STALE).timestamp() for p in (made.posts if made else ())
+               if p.state == "pending" and p.at]
+    return max(moments, default=None)
+
+
+def _dump(path: Path, data: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as handle:
+        pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)

@@ -43,6 +43,7 @@ _WIDTHS = {
         "778,778,584,778,722,722,722,722,667,667,611,556,556,556,556,556,556,889,556,556,556,556,556,278,278,278,"
         "278,611,611,611,611,611,611,611,584,611,611,611,611,611,556,611,556").split(",")],
 }
+_WIDTHS = {font: [0] * 32 + widths for font, widths in _WIDTHS.items()}  # indexed by byte; controls are 0
 _FONTS = {"F1": "Helvetica", "F2": "Helvetica-Bold"}
 
 
@@ -58,23 +59,26 @@ class _Writer:
         self.pages.append([])
         self.y = PAGE_H - MARGIN
 
-    def width(self, text: bytes, font: str, size: float) -> float:
-        widths = _WIDTHS[font]
-        return sum(widths[b - 32] if b >= 32 else 0 for b in text) * size / 1000
-
     def paragraph(self, text: str, size: float = 10, font: str = "F1", indent: float = 0, gap: float = 2) -> None:
-        """Wrapped text; blank lines in `text` are kept as paragraph breaks."""
-        limit = PAGE_W - 2 * MARGIN - indent
+        """Wrapped text; blank lines in `text` are kept as paragraph breaks.
+
+        Each word is measured once and line widths are summed as words are added (measuring the
+        whole candidate line again for every word made a long caption quadratic).
+        """
+        widths = _WIDTHS[font]
+        limit = (PAGE_W - 2 * MARGIN - indent) * 1000 / size  # in 1/1000 em, like the widths
+        space = widths[32]
         for raw in text.split("\n"):
-            line = b""
+            words: list[bytes] = []
+            used = 0
             for word in _encode(raw).split(b" "):
-                candidate = word if not line else line + b" " + word
-                if line and self.width(candidate, font, size) > limit:
-                    self._line(line, size, font, indent)
-                    line = word
-                else:
-                    line = candidate
-            self._line(line, size, font, indent)
+                wide = sum(map(widths.__getitem__, word))
+                if words and used + space + wide > limit:
+                    self._line(b" ".join(words), size, font, indent)
+                    words, used = [], 0
+                used += wide + (space if words else 0)
+                words.append(word)
+            self._line(b" ".join(words), size, font, indent)
         self.y -= gap
 
     def _line(self, text: bytes, size: float, font: str, indent: float) -> None:

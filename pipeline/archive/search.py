@@ -6,6 +6,7 @@ whole (3.9 MB for one year of 3,650 items, and one per year site); Pagefind's CL
 220 MB to index one year, so a rebuild after one new item cannot stay under 5 s, and its Python
 API took 370 s for the same year. This index is rebuilt from per-month term lists in about a
 second at 36,500 items, and a search fetches one shard per word plus the titles of the hits.
+A rebuild replaces only the changed months' postings in the shards their words fall in.
 
     cari/idx/<first 3 letters>.json   {"term": [doc, gap, gap, ...]}   (sorted doc numbers, delta-coded)
     cari/docs/<YYYY-MM>.json          [[url, title, date, kind, thumbnail], ...]   (doc % 10000 = position)
@@ -16,12 +17,15 @@ numbers of an unchanged month never move and larger numbers are newer.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
+import shutil
+import sys
 import unicodedata
-from collections.abc import Iterable
+from bisect import bisect_left
+from itertools import accumulate
 from pathlib import Path
+from typing import Any
 
 KEY_LEN = 3
 PER_UNIT = 10000
@@ -44,7 +48,7 @@ def terms(*texts: str) -> list[str]:
     for text in texts:
         for word in _WORD.findall(normalize(text)):
             if len(word) >= KEY_LEN and word not in STOPWORDS:
-                seen.setdefault(word, None)
+                seen.setdefault(sys.intern(word), None)  # 36,500 items' lists share one copy of a word
     return list(seen)
 
 
@@ -53,46 +57,62 @@ def unit_number(unit: str) -> int:
     return (int(year) - 2000) * 12 + int(month) - 1
 
 
-def write_index(folder: Path, units: dict[str, tuple[list[list[str]], list[list[str]]]],
-                previous: dict[str, str]) -> dict[str, str]:
-    """Write shards and per-month doc tables; return {file: digest} so unchanged files are skipped.
+def write_docs(folder: Path, unit: str, rows: list[list[Any]]) -> None:
+    """A month's result rows, in the order of its doc numbers (see `write_index`)."""
+    _write(folder / "docs" / f"{unit}.json", rows)
 
-    `units` maps a month to (doc rows, term list per doc) in the same order.
+
+def write_index(folder: Path, changed: dict[str, list[list[str]] | None],
+                previous: dict[str, list[list[str]]], *, from_scratch: bool = False) -> int:
+    """Put the months in `changed` (None: gone) into the index; return how many shards were written.
+
+    `changed` maps a month to its term list per doc, in the order of `write_docs`; `previous` gives
+    the term lists the index holds now for those months. Only the shards of words a changed
+    month has or had are read and written again, and in them only those words' postings, whose
+    documents of the month (one range of doc numbers) are replaced: a new item costs about the
+    shards of its month's words, not the whole index. `from_scratch` clears the index first
+    (keeping the doc tables of the months in `changed`).
     """
-    postings: dict[str, list[int]] = {}
-    digests: dict[str, str] = {}
-    for unit in sorted(units):
-        rows, doc_terms = units[unit]
+    if from_scratch:
+        shutil.rmtree(folder / "idx", ignore_errors=True)
+        for docs in (folder / "docs").glob("*.json"):
+            if docs.stem not in changed:
+                docs.unlink()
+    touched: dict[str, set[str]] = {}
+    fresh: dict[str, list[int]] = {}
+    ranges: list[tuple[int, int]] = []
+    for unit, data in sorted(changed.items()):
         base = unit_number(unit) * PER_UNIT
-        for position, words in enumerate(doc_terms):
-            doc = base + position
+        ranges.append((base, base + PER_UNIT))
+        for words in previous.get(unit, []):
             for word in words:
-                postings.setdefault(word, []).append(doc)
-        _write(folder / "docs" / f"{unit}.json", rows, previous, digests, folder)
-    shards: dict[str, dict[str, list[int]]] = {}
-    for word, docs in postings.items():
-        shards.setdefault(word[:KEY_LEN], {})[word] = _deltas(docs)
-    for key, shard in shards.items():
-        _write(folder / "idx" / f"{key}.json", shard, previous, digests, folder)
-    for name in set(previous) - set(digests):
-        (folder / name).unlink(missing_ok=True)
-    return digests
+                touched.setdefault(word[:KEY_LEN], set()).add(word)
+        if data is None:
+            (folder / "docs" / f"{unit}.json").unlink(missing_ok=True)
+            continue
+        for position, words in enumerate(data):
+            for word in words:
+                fresh.setdefault(word, []).append(base + position)
+                touched.setdefault(word[:KEY_LEN], set()).add(word)
+    for key, words in touched.items():
+        path = folder / "idx" / f"{key}.json"
+        shard: dict[str, list[int]] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        for word in words:
+            docs = list(accumulate(shard.get(word, ())))
+            for low, high in ranges:
+                del docs[bisect_left(docs, low):bisect_left(docs, high)]
+            docs = sorted(docs + fresh.get(word, []))
+            if docs:
+                shard[word] = [b - a for a, b in zip([0, *docs], docs)]
+            else:
+                shard.pop(word, None)
+        if shard:
+            _write(path, shard)
+        else:
+            path.unlink(missing_ok=True)
+    return len(touched)
 
 
-def _deltas(docs: Iterable[int]) -> list[int]:
-    out, last = [], 0
-    for doc in sorted(docs):
-        out.append(doc - last)
-        last = doc
-    return out
-
-
-def _write(path: Path, data: object, previous: dict[str, str], digests: dict[str, str], folder: Path) -> None:
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()
-    name = path.relative_to(folder).as_posix()
-    digests[name] = digest
-    if previous.get(name) == digest and path.exists():
-        return
+def _write(path: Path, data: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
