@@ -72,7 +72,8 @@ def test_slow_steps_are_marked_against_the_standard(built: tuple[Sample, Path]) 
 def test_failed_and_unknown_posts_are_honest(built: tuple[Sample, Path]) -> None:
     sample, site = built
     failed = item_html(site, sample.ids[5])  # X failed
-    assert 'class="k-failed"' in failed and "gagal diunggah" in failed and "duplicate content" in failed
+    assert 'class="k-failed"' in failed and "gagal diunggah" in failed and "tidak berhasil" in failed
+    assert "duplicate content" not in failed  # the platform's reason is for the admin (ledger), not the public
     unknown = item_html(site, sample.ids[8])  # Instagram left pending by a dead run
     assert 'class="k-unknown"' in unknown and "belum dapat dipastikan" in unknown
     month = (site / "2026" / "01" / "index.html").read_text(encoding="utf-8")
@@ -322,3 +323,20 @@ def test_a_pending_post_turning_unknown_renders_its_month_again(tmp_path: Path) 
     assert later.built == ["2026-01"] and 'class="k-unknown"' in item_html(site, sample.ids[8])
     again = build(sample.root, sample.ledger, site, sample.sop, now=at + timedelta(minutes=50), out=lambda _: None)
     assert again.built == []
+
+
+def test_titles_and_captions_cannot_inject_markup(tmp_path: Path) -> None:
+    """An author's title and caption are text on every public page: never markup, never double-escaped."""
+    sample = make_sample(tmp_path, 2, captions={0: '"><img src=x onerror=alert(1)> <script>alert(2)</script> & co'})
+    record = sample.ledger / item_path(sample.ids[0], "item")
+    data = json.loads(record.read_text(encoding="utf-8"))
+    data["title"] = '</title><script>alert(3)</script> "Rapat" & <b>Pleno</b>'
+    record.write_text(json.dumps(data), encoding="utf-8")
+    site = tmp_path / "site"
+    build(sample.root, sample.ledger, site, sample.sop, now=sample.now, out=lambda _: None)
+    html = item_html(site, sample.ids[0])
+    assert "&lt;/title&gt;&lt;script&gt;alert(3)&lt;/script&gt; &quot;Rapat&quot; &amp; &lt;b&gt;Pleno&lt;/b&gt;" in html
+    assert "&amp;lt;" not in html and "&amp;amp;" not in html
+    for page in site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "<script>alert" not in text and "<img src=x" not in text and "<b>Pleno" not in text, page

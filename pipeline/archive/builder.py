@@ -40,7 +40,7 @@ from pipeline.archive.pdf import record_pdf
 from pipeline.archive.text import kind_label, t
 from pipeline.config import Sop
 
-VERSION = "3"  # bump when the pages' structure changes: every month is rendered again
+VERSION = "4"  # bump when the pages' structure changes: every month is rendered again
 FEED_SIZE = 30
 PERFORMANCE = "kinerja/index.md"
 PERFORMANCE_MONTHS = 12

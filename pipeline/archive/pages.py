@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -112,7 +113,13 @@ def doc_path(url: str) -> str:
 
 # -- views ------------------------------------------------------------------------------------
 def markdown_page(front: dict[str, Any], body: str = "") -> str:
-    """Front matter (each value as JSON, which YAML reads; MkDocs parses it with libyaml) and a body."""
+    """Front matter (each value as JSON, which YAML reads; MkDocs parses it with libyaml) and a body.
+
+    `title` and `description` are HTML-escaped here: MkDocs takes a page title as HTML (titles
+    from headings carry markup) and the theme prints both unescaped into `<title>`, the header
+    and `<meta>`, so an author's `</title><script>` would otherwise run on the public site.
+    """
+    front = {k: html.escape(v) if k in ("title", "description") else v for k, v in front.items()}
     head = "\n".join(f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in front.items())
     return f"---\n{head}\n---\n\n{body}"
 
@@ -181,8 +188,8 @@ def item_page(entry: Entry, url: str, settings: Settings) -> str:
         text = f"{messages.platform_label(p.platform)}: {settings.tr('archive.state.' + p.state)}"
         if p.state == "published" and p.at:
             text += f" ({settings.when(p.at)})"
-        elif p.state == "failed":
-            text += ". " + settings.tr("archive.state.failed_note", error=p.error or "-")
+        elif p.state == "failed":  # the reason stays in the ledger: it is for the admin, not the public
+            text += ". " + settings.tr("archive.state.failed_note")
         elif p.state == "unknown":
             text += ". " + settings.tr("archive.state.unknown_note")
         posts.append([p.state, text, p.url if p.state == "published" else None])

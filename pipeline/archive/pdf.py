@@ -151,8 +151,8 @@ def record_pdf(entry: Entry, tz: ZoneInfo, lang: str, page_url: str, step_label:
         state = t(f"archive.state.{post.state}", lang)
         line = f"{messages.platform_label(post.platform)}: {state}, {when(post.at)}"
         doc.paragraph(line + (f" - {post.url}" if post.url and post.state == "published" else ""), size=9, indent=12)
-        if post.state == "failed" and post.error:
-            doc.paragraph(t("archive.state.failed_note", lang, error=post.error), size=8, indent=24)
+        if post.state == "failed":
+            doc.paragraph(t("archive.state.failed_note", lang), size=8, indent=24)
     doc.rule()
     doc.paragraph(t("archive.approval", lang), size=12, font="F2")
     if entry.pr_number:

@@ -52,8 +52,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "archive.state.failed": ("gagal diunggah", "failed"),
     "archive.state.unknown": ("belum dapat dipastikan", "not known"),
     "archive.state.pending": ("sedang diunggah", "being posted"),
-    "archive.state.failed_note": ("Unggahan ke platform ini gagal: {error}",
-                                  "Posting to this platform failed: {error}"),
+    "archive.state.failed_note": ("Unggahan ke platform ini tidak berhasil; alasannya tercatat untuk admin media sosial.",
+                                  "Posting to this platform did not succeed; the reason is on record for the social-media admin."),
     "archive.state.unknown_note": (
         "Unggahan ke platform ini terputus; admin sedang memastikan apakah konten sudah tayang.",
         "Posting to this platform was interrupted; the admin is checking whether the item is live."),
