@@ -200,18 +200,6 @@ def run(
     pull = ready_since(pull, comments, now if left_draft else None)
 
     verdict = evaluate_pull(sop, pull, now)
-    state = STATES[verdict.state]
-    description = status_line(verdict, sop, now)
-    gh.set_status(pull.facts.head_sha, state, description, context, target_url)
-
-    requested: tuple[str, ...] = ()
-    if verdict.state == "waiting" and verdict.current is not None:
-        author = pull.facts.author.lower()
-        wanted = [m for m in verdict.current.waiting_on if m.lower() != author and m not in pull.requested]
-        if wanted:
-            gh.request_reviewers(number, wanted)
-            requested = tuple(wanted)
-
     report = None
     if head is not None:
         with contextlib.chdir(head.resolve()):  # name files as the author sees them in the repo
@@ -220,6 +208,21 @@ def run(
             body = comment_body(sop, pull, verdict, now, report, root)
     else:
         body = comment_body(sop, pull, verdict, now, report, root)
+
+    # An invalid draft cannot turn green, whatever the chain says: once merged it could not be posted.
+    state = STATES[verdict.state] if report is None or not report.errors else "failure"
+    description = status_line(verdict, sop, now)
+    if report is not None and report.errors:
+        description = messages.t("check.invalid", sop.language, errors=len(report.errors)) + " · " + description
+    gh.set_status(pull.facts.head_sha, state, description, context, target_url)
+
+    requested: tuple[str, ...] = ()
+    if verdict.state == "waiting" and verdict.current is not None:
+        author, asked = pull.facts.author.lower(), {r.lower() for r in pull.requested}
+        wanted = [m for m in verdict.current.waiting_on if m.lower() != author and m.lower() not in asked]
+        if wanted:
+            gh.request_reviewers(number, wanted)
+            requested = tuple(wanted)
     if mine is None:
         gh.create_comment(number, body)
     elif mine.body != body:

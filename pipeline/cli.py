@@ -150,8 +150,8 @@ def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
         outcome = check.run(gh, ctx.sop, number, _now(args), head=head, target_url=target, root=ctx.root,
                             left_draft=left_draft)
     except GitHubError as exc:
-        if exc.params.get("status") == 403 and gh.requests <= 5:
-            pull = gh.pull(number)
+        if exc.params.get("status") == 403 and "rate limit" not in str(exc.params.get("message", "")):
+            pull = gh.pull(number)  # a fork's PR gets a read-only token: say so, not "refused"
             if pull.fork:
                 ctx.out(messages.t("check.fork", ctx.lang))
                 _summary(messages.t("check.fork", ctx.lang))
@@ -244,7 +244,7 @@ def cmd_publish(ctx: Context, args: argparse.Namespace) -> int:
     table = summary_markdown(attempts, ctx.lang)
     ctx.out(table)
     _summary(table)
-    return 1 if any(a.state in ("failed", "unknown", "refused") for a in attempts) else 0
+    return 1 if any(a.state in ("failed", "unknown", "refused", "invalid", "gave-up") for a in attempts) else 0
 
 
 def cmd_remind(ctx: Context, args: argparse.Namespace) -> int:

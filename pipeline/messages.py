@@ -323,6 +323,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                      "No PR number: pass --pr N or run from a pull_request event."),
     "check.summary": ("konten check: PR #{number} → {state} ({requests} permintaan API)",
                       "konten check: PR #{number} → {state} ({requests} API requests)"),
+    "check.invalid": ("Belum valid: {errors} kesalahan, lihat komentar", "Not valid: {errors} errors, see the comment"),
     "check.fork": ("PR ini berasal dari fork: token GitHub Actions hanya bisa membaca, jadi status, permintaan ulasan "
                    "dan komentar tidak dapat dipasang. Buat cabang di repositori ini agar rantai persetujuan berjalan.",
                    "This PR comes from a fork: the GitHub Actions token is read-only there, so the status, review "
@@ -372,6 +373,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "publish.state.skipped": ("⏭️ dilewati", "⏭️ skipped"),
     "publish.state.refused": ("⛔ ditolak", "⛔ refused"),
     "publish.state.dry-run": ("🔎 uji coba", "🔎 dry run"),
+    "publish.state.invalid": ("🚫 belum valid: perbaiki kontennya lewat PR baru", "🚫 not valid: fix the item in a new PR"),
+    "publish.state.gave-up": ("❌ gagal berulang: atasi penyebabnya, lalu `konten ledger resolve … --retry`",
+                              "❌ failed repeatedly: fix the cause, then `konten ledger resolve … --retry`"),
+    "publish.since": ("tercatat sejak {since}: {reason}", "on record since {since}: {reason}"),
+    "publish.claimed": ("sedang ditangani proses lain", "being handled by another run"),
     "ledger.resolved": ("{item} di {platform} dicatat: {state}.", "{item} on {platform} recorded as {state}."),
     "ledger.no_record": ("Tidak ada catatan {item} di {platform}.", "No record of {item} on {platform}."),
     "ledger.not_unsettled": ("{item} di {platform} berstatus '{state}', bukan 'unknown' atau 'failed': tidak diubah. "

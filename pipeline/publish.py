@@ -33,6 +33,7 @@ from pipeline.config import Sop
 from pipeline.content import Item, Media
 from pipeline.errors import ApprovalError, GitHubError
 from pipeline.ledger import (
+    PENDING_STALE,
     Conflict,
     ItemRecord,
     Ledger,
@@ -55,7 +56,7 @@ class Attempt:
 
     item: str
     platform: str
-    state: str  # published, failed, unknown, skipped, dry-run
+    state: str  # published, failed, unknown, skipped, dry-run, refused, invalid, gave-up
     url: str | None = None
     reason: str | None = None
 
@@ -208,12 +209,31 @@ class Publisher:
         return self.keys.get(item.id, item.id)
 
     # -- what to do ---------------------------------------------------------------------------
-    def items(self) -> list[Item]:
+    def items(self) -> tuple[list[Item], list[Attempt]]:
+        """The valid items, and a row for each invalid one that still has platforms to post to.
+
+        An invalid item on the default branch was merged past its validation (the required
+        status is the chain's): it is not posted, and every run says so until it is fixed.
+        """
+        lang = self.sop.language
         report = validate_paths([self.root / "content"], self.sop, self.root / "content")
-        bad = {p.file for p in report.errors}
-        for problem in report.errors:
-            self.out(messages.t("publish.invalid", self.sop.language, problem=problem.render(self.sop.language)))
-        return [i for i in report.items if i.file not in bad]
+        first: dict[str, str] = {}
+        for problem in report.errors:  # named from the repository's root, as the author knows them
+            first.setdefault(problem.file, problem.render(lang).replace(f"{self.root}{os.sep}", ""))
+        parsed = {i.file for i in report.items}
+        content = self.root / "content"
+        rows = [Attempt(Path(file).parent.relative_to(content).as_posix() if Path(file).is_relative_to(content)
+                        else "-", "-", "invalid", reason=reason)
+                for file, reason in first.items() if file not in parsed]
+        valid = []
+        for item in report.items:
+            if item.file not in first:
+                valid.append(item)
+            elif item.publish_at is None or item.publish_at <= self.now():
+                rows += [Attempt(item.id, p, "invalid", reason=first[item.file]) for p in self.todo(item)]
+        for row in rows:
+            self.out(messages.t("publish.invalid", lang, problem=f"{row.item}: {row.reason}"))
+        return valid, rows
 
     def todo(self, item: Item) -> list[str]:
         """The platforms of `item` that still need a post: never posted, or failed and retryable.
@@ -227,6 +247,23 @@ class Publisher:
             if record is None or (record.state == "failed" and record.attempts < MAX_AUTO_ATTEMPTS):
                 names.append(target.platform)
         return names
+
+    def waiting_for_admin(self, item: Item) -> list[Attempt]:
+        """Posts only the admin can settle (unknown, a dead run's claim, failed too often): shown
+        on every run until `konten ledger resolve` settles them, so none is forgotten."""
+        rows = []
+        for target in item.targets:
+            record, _ = self.ledger.platform(self.key(item), target.platform)
+            if record is None or record.state == "published":
+                continue
+            stale = record.state == "pending" and self.now() - datetime.fromisoformat(record.at) > PENDING_STALE
+            state = "unknown" if stale else "gave-up" if (
+                record.state == "failed" and record.attempts >= MAX_AUTO_ATTEMPTS) else record.state
+            if state in ("unknown", "gave-up"):
+                since = messages.format_time(datetime.fromisoformat(record.at), self.sop.timezone, self.sop.language)
+                rows.append(Attempt(item.id, target.platform, state, reason=messages.t(
+                    "publish.since", self.sop.language, since=since, reason=record.error or "-")))
+        return rows
 
     def media_url(self, item: Item) -> Callable[[Media], str]:
         """Where Instagram and TikTok fetch the media: `media_base_url` (e.g. a CDN or the archive's
@@ -243,8 +280,9 @@ class Publisher:
     def run(self, dry_run: bool = False) -> list[Attempt]:
         lang = self.sop.language
         work: list[tuple[Item, list[str]]] = []
-        attempts: list[Attempt] = []
-        for item in due_items(self.items(), self.now()):
+        valid, attempts = self.items()
+        for item in due_items(valid, self.now()):
+            attempts += self.waiting_for_admin(item)
             platforms = self.todo(item)
             if not platforms:
                 continue
@@ -352,7 +390,8 @@ class Publisher:
         name, key = platform.name, self.key(item)
         record, version = self.ledger.platform(key, name)
         if record is not None and not (record.state == "failed" and record.attempts < MAX_AUTO_ATTEMPTS):
-            return Attempt(item.id, name, "skipped", reason="claimed by another run")  # moved on since todo()
+            claimed = messages.t("publish.claimed", self.sop.language)
+            return Attempt(item.id, name, "skipped", reason=claimed)  # another run moved on since todo()
         attempts = record.attempts if record else 0
         history = record.history if record else []
         pending = PlatformRecord(name, "pending", self.now().isoformat(), attempts=attempts + 1, run=self.run_id,
@@ -360,7 +399,7 @@ class Publisher:
         try:
             version = self.ledger.write_platform(key, pending, version)
         except Conflict:
-            return Attempt(item.id, name, "skipped", reason="claimed by another run")
+            return Attempt(item.id, name, "skipped", reason=messages.t("publish.claimed", self.sop.language))
         target = item.target(name)
         assert target is not None
         job = Job(
@@ -380,6 +419,8 @@ class Publisher:
                                attempts=attempts + 1, run=self.run_id,
                                history=history + [{"state": state, "at": self.now().isoformat(), "error": reason}])
         self.write_final(key, final, version)
+        if state == "failed" and final.attempts >= MAX_AUTO_ATTEMPTS:
+            state = "gave-up"  # the ledger keeps "failed"; the summary says no run will try again
         return Attempt(item.id, name, state, url=url, reason=reason)
 
     def write_final(self, item_id: str, record: PlatformRecord, version: str | None) -> None:

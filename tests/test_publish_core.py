@@ -405,7 +405,9 @@ def test_an_unknown_post_is_settled_by_the_admin_and_never_retried_blindly(
     ledger = Ledger(FolderStore(ledger_dir))
     meta.inject(Fault(method="POST", path=r"/feed$", apply=True, drop=True))  # posted, answer lost
     assert [a.state for a in publisher(project, ledger, meta).run()] == ["unknown"]
-    assert publisher(project, ledger, meta).run() == []  # unknown is not retried by itself
+    again = publisher(project, ledger, meta).run()  # not retried by itself, and not forgotten either
+    assert [(a.platform, a.state) for a in again] == [("facebook", "unknown")]
+    assert again[0].reason is not None and again[0].reason.startswith("tercatat sejak 1 Des 2026 16.00 WIB")
     assert len(meta.page_posts) == 1
 
     url = "https://www.facebook.com/" + meta.page_posts[0]["id"]
@@ -422,3 +424,39 @@ def test_an_unknown_post_is_settled_by_the_admin_and_never_retried_blindly(
     assert main([*retry, "--force"]) == 0
     assert [a.state for a in publisher(project, ledger, meta).run()] == ["published"]
     assert len(meta.page_posts) == 2
+
+
+def test_a_post_that_failed_too_often_waits_for_the_admin_on_every_run(project: Path, tmp_path: Path,
+                                                                       meta: MetaServer) -> None:
+    from pipeline.sandbox.http import Fault
+
+    ledger = Ledger(FolderStore(tmp_path / "ledger"))
+    error = {"error": {"message": "(#200) Permissions error", "type": "OAuthException", "code": 200}}
+    meta.inject(Fault(method="POST", path=r"/feed$", status=403, body=error, times=3))
+    states = [publisher(project, ledger, meta).run()[0].state for _ in range(3)]
+    assert states == ["failed", "failed", "gave-up"]
+    later = publisher(project, ledger, meta).run()
+    assert [(a.platform, a.state) for a in later] == [("facebook", "gave-up")]
+    assert later[0].reason is not None and "Permissions error" in later[0].reason
+    assert meta.page_posts == [] and not meta.faults
+
+
+def test_an_invalid_item_on_the_default_branch_is_named_on_every_run(project: Path, tmp_path: Path,
+                                                                     meta: MetaServer) -> None:
+    """Merged past its validation: never posted, never silently dropped."""
+    index = project / "content" / ITEM / "index.md"
+    index.write_text(index.read_text(encoding="utf-8").replace("platforms: [facebook]",
+                                                               "platforms: [facebook]\nmedia:\n  - file: hilang.jpg\n    alt: x"),
+                     encoding="utf-8")
+    broken = project / "content" / "2026" / "11" / "rusak"
+    broken.mkdir(parents=True)
+    (broken / "index.md").write_text("---\ntitle: [tidak ditutup\n---\nteks\n", encoding="utf-8")
+    out: list[str] = []
+    ledger = Ledger(FolderStore(tmp_path / "ledger"))
+    for _ in range(2):
+        rows = publisher(project, ledger, meta, out=out).run()
+        assert sorted((a.item, a.platform, a.state) for a in rows) == [
+            (ITEM, "facebook", "invalid"), ("2026/11/rusak", "-", "invalid")]
+        assert all(a.reason and a.reason.startswith("content/2026/11/") for a in rows), rows
+    assert meta.page_posts == [] and ledger.item(ITEM) is None
+    assert any("hilang.jpg" in line for line in out)
