@@ -29,7 +29,9 @@ from pipeline.archive import build, make_server
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 WORD = "wonosobokarya"  # in one caption only
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+# Skipped on a workstation without Chromium; CI (`.ci/run` sets KONTEN_REQUIRE_BROWSER) fails instead.
+pytestmark = pytest.mark.skipif(CHROMIUM is None and not os.environ.get("KONTEN_REQUIRE_BROWSER"),
+                                reason="chromium is not installed (apt-get install chromium)")
 
 
 class Browser:
