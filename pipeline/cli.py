@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 from pipeline import messages
 from pipeline.config import CONFIG_NAME, LANGUAGES, Sop, find_config, load_sop
 from pipeline.errors import ConfigError, KontenError, Problem
+from pipeline.ledger import DATA_BRANCH
 
 
 @dataclass
@@ -181,23 +182,22 @@ def cmd_codeowners(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_setup(ctx: Context, args: argparse.Namespace) -> int:
-    from pipeline.admin import ruleset
+    from pipeline.admin import rulesets
     from pipeline.github import GitHub
 
-    wanted = ruleset(ctx.sop)
     gh = GitHub.from_env()
-    existing = gh.find_ruleset(wanted["name"])
-    if not args.apply:
-        key = "setup.would_update" if existing else "setup.would_create"
-        ctx.out(messages.t(key, ctx.lang, name=wanted["name"], repo=gh.repository))
-        ctx.out(json.dumps(wanted, indent=2, ensure_ascii=False))
-        return 0
-    if existing is None:
-        gh.create_ruleset(wanted)
-        ctx.out(messages.t("setup.created", ctx.lang, name=wanted["name"], repo=gh.repository))
-    else:
-        gh.update_ruleset(existing, wanted)
-        ctx.out(messages.t("setup.updated", ctx.lang, name=wanted["name"], repo=gh.repository))
+    for wanted in rulesets(ctx.sop, args.data_branch):
+        existing = gh.find_ruleset(wanted["name"])
+        if not args.apply:
+            key = "setup.would_update" if existing else "setup.would_create"
+            ctx.out(messages.t(key, ctx.lang, name=wanted["name"], repo=gh.repository))
+            ctx.out(json.dumps(wanted, indent=2, ensure_ascii=False))
+        elif existing is None:
+            gh.create_ruleset(wanted)
+            ctx.out(messages.t("setup.created", ctx.lang, name=wanted["name"], repo=gh.repository))
+        else:
+            gh.update_ruleset(existing, wanted)
+            ctx.out(messages.t("setup.updated", ctx.lang, name=wanted["name"], repo=gh.repository))
     return 0
 
 
@@ -371,7 +371,7 @@ def cmd_archive_serve(ctx: Context, args: argparse.Namespace) -> int:
 def _ledger_options(p: argparse.ArgumentParser, h: Callable[[str], str]) -> None:
     """Where the ledger is read: a folder, or the data branch on GitHub (from a checkout if given)."""
     p.add_argument("--ledger", metavar="DIR", help=h("ledger"))
-    p.add_argument("--data-branch", default="konten-data", help=h("data_branch"))
+    p.add_argument("--data-branch", default=DATA_BRANCH, help=h("data_branch"))
     p.add_argument("--data-checkout", metavar="DIR", help=h("data_checkout"))
     p.add_argument("--now", help=argparse.SUPPRESS)
 
@@ -507,6 +507,7 @@ def build_parser(lang: str = "id") -> argparse.ArgumentParser:
 
     p = command("setup", cmd_setup)
     p.add_argument("--apply", action="store_true", help=h("apply"))
+    p.add_argument("--data-branch", default=DATA_BRANCH, help=h("data_branch"))
     return parser
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from pipeline.chain import Commit, PullFacts, Review
 from pipeline.errors import GitHubError
+from pipeline.ledger import DATA_BRANCH
 
 PER_PAGE = 100
 
@@ -195,7 +196,7 @@ class GitHubStore:
     behind (another run wrote since the checkout) only makes a write fail as a conflict.
     """
 
-    def __init__(self, gh: GitHub, branch: str = "konten-data", mirror: Path | None = None) -> None:
+    def __init__(self, gh: GitHub, branch: str = DATA_BRANCH, mirror: Path | None = None) -> None:
         self.gh = gh
         self.branch = branch
         self.mirror = mirror

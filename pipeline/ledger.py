@@ -31,6 +31,7 @@ from typing import Any, Protocol
 
 STATES = ("pending", "published", "failed", "unknown")
 PENDING_STALE = timedelta(minutes=30)
+DATA_BRANCH = "konten-data"  # the branch the ledger lives on (see README, "Publishing exactly once")
 ROOT = "ledger"
 
 

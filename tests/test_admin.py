@@ -4,6 +4,7 @@ GitHub imitation over a real socket, with the ruleset checked against GitHub's o
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -127,11 +128,10 @@ def test_setup_dry_run_prints_the_ruleset_and_changes_nothing(
 ) -> None:
     assert main(["--root", str(root), "setup"]) == 0
     out = capsys.readouterr().out
-    first, _, rest = out.partition("\n")
-    assert "Uji coba" in first and "--apply" in first
-    printed = json.loads(rest)
-    assert list(request_schema("post").iter_errors(printed)) == []
-    assert [r.method for r in server.requests] == ["GET"]
+    printed = [json.loads(block) for block in re.split(r"^Uji coba.*--apply.*$", out, flags=re.M)[1:]]
+    assert len(printed) == 2 and out.startswith("Uji coba")
+    assert all(list(request_schema("post").iter_errors(p)) == [] for p in printed)
+    assert [r.method for r in server.requests] == ["GET", "GET"]
     assert rulesets(server) == []
 
 
@@ -140,20 +140,25 @@ def test_setup_apply_creates_then_updates_one_ruleset_by_name(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main(["--root", str(root), "setup", "--apply"]) == 0
-    (created,) = rulesets(server)
-    assert "dibuat" in capsys.readouterr().out
+    created = rulesets(server)
+    assert capsys.readouterr().out.count("dibuat") == 2
 
     clock[0] = T0 + timedelta(hours=1)
     assert main(["--root", str(root), "setup", "--apply"]) == 0
-    (updated,) = rulesets(server)
-    assert "diperbarui" in capsys.readouterr().out
-    assert updated["id"] == created["id"] and updated["name"] == created["name"]
-    assert updated["updated_at"] > created["updated_at"]
+    updated = rulesets(server)
+    assert capsys.readouterr().out.count("diperbarui") == 2
+    assert [(r["id"], r["name"]) for r in updated] == [(r["id"], r["name"]) for r in created]
+    assert all(new["updated_at"] > old["updated_at"] for new, old in zip(updated, created))
 
     post, put = server.calls("POST", r"/rulesets$"), server.calls("PUT", r"/rulesets/\d+$")
-    assert len(post) == 1 and len(put) == 1
-    assert list(request_schema("post").iter_errors(post[0].json())) == []
-    assert list(request_schema("put").iter_errors(put[0].json())) == []
+    assert len(post) == 2 and len(put) == 2
+    assert all(list(request_schema("post").iter_errors(p.json())) == [] for p in post)
+    assert all(list(request_schema("put").iter_errors(p.json())) == [] for p in put)
+
+    # the data branch keeps its history: no deletion, no force push, nothing else asked of it
+    data = {r["type"] for r in httpx.get(f"{server.url}/repos/{REPO}/rules/branches/konten-data",
+                                        headers={"Authorization": f"Bearer {WRITER_TOKEN}"}).json()}
+    assert data == {"deletion", "non_fast_forward"}
 
     rules = {r["type"]: r.get("parameters") for r in
              httpx.get(f"{server.url}/repos/{REPO}/rules/branches/main",
