@@ -312,6 +312,19 @@ def test_a_new_item_rewrites_only_its_month_in_the_search_index(tmp_path: Path) 
     assert "maskot" not in _index(site)["cari/idx/mas.json"] and "kirab" in _index(site)["cari/idx/kir.json"]
 
 
+def test_a_month_whose_items_all_left_leaves_the_search_index(tmp_path: Path) -> None:
+    sample = make_sample(tmp_path, 33, per_day=1)  # 31 in January, 2 in February
+    site = tmp_path / "site"
+    build(sample.root, sample.ledger, site, sample.sop, now=sample.now, out=lambda _: None)
+    for item_id in sample.ids[31:]:
+        shutil.rmtree(sample.ledger / "ledger" / "items" / item_id)
+    build(sample.root, sample.ledger, site, sample.sop, now=sample.now, out=lambda _: None)
+    fresh = tmp_path / "fresh"
+    build(sample.root, sample.ledger, fresh, sample.sop, now=sample.now, out=lambda _: None)
+    assert not (site / "cari" / "docs" / "2026-02.json").exists() and not (site / "2026" / "02").exists()
+    assert _index(site) == _index(fresh)
+
+
 def test_a_pending_post_turning_unknown_renders_its_month_again(tmp_path: Path) -> None:
     sample = make_sample(tmp_path, 9, per_day=1)  # item 8: Instagram left pending
     path = sample.ledger / item_path(sample.ids[8], "instagram")

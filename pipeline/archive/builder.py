@@ -127,7 +127,6 @@ def build(root: Path, ledger_dir: Path, out_dir: Path, sop: Sop, *, site_url: st
     kept_items: set[str] = set()
     built: list[str] = []
     search_terms: dict[str, list[list[str]] | None] = {u: None for u in removed}
-    previous_terms = {u: _read_terms(work, u) for u in [*redo, *removed]}
     media_jobs: list[tuple[Entry, str, bool]] = []
     # Workers start clean (not forked from this process) so they do not carry the ledger in memory.
     methods = multiprocessing.get_all_start_methods()
@@ -162,7 +161,6 @@ def build(root: Path, ledger_dir: Path, out_dir: Path, sop: Sop, *, site_url: st
                            "items": digests}
             rows, search_terms[unit] = _search_rows(group, urls, settings)
             search.write_docs(out_dir / "cari", unit, rows)
-            _write(work / "units" / unit / "search.json", json.dumps({"terms": search_terms[unit]}, ensure_ascii=False))
             if old_units.get(unit, {}).get("digest") != unit_digest or not (out_dir / month).is_dir():
                 submit(_build_unit, _Unit(unit, group, names, settings, site_url, work, out_dir))
                 built.append(unit)
@@ -182,13 +180,17 @@ def build(root: Path, ledger_dir: Path, out_dir: Path, sop: Sop, *, site_url: st
             submit(_make_media, _Media(media_jobs, settings, root / "content", out_dir))
         for unit in removed:
             shutil.rmtree(out_dir / pages.month_url(unit), ignore_errors=True)
-            shutil.rmtree(work / "units" / unit, ignore_errors=True)
         for item in set(old_items) - kept_items:
             shutil.rmtree(out_dir / media_files.MEDIA / item, ignore_errors=True)
         shards = 0
         if search_terms:
-            shards = search.write_index(out_dir / "cari", search_terms, previous_terms,
+            shards = search.write_index(out_dir / "cari", search_terms, lambda unit: _read_terms(work, unit),
                                         from_scratch="search" not in manifest)
+        for unit, terms in search_terms.items():  # what the index now holds, for the next build
+            if terms is None:
+                shutil.rmtree(work / "units" / unit, ignore_errors=True)
+            else:
+                _write(work / "units" / unit / "search.json", json.dumps({"terms": terms}, ensure_ascii=False))
         if search_terms or not (out_dir / "feed.xml").is_file():
             (out_dir / "feed.xml").write_text(atom(summaries, site_url, settings), encoding="utf-8")
         for job in jobs:
