@@ -126,6 +126,14 @@ def _event_pr() -> int | None:
     return int(number) if number else None
 
 
+def _output(name: str, value: str) -> None:
+    """A step output (`GITHUB_OUTPUT`) that later jobs of the workflow decide on."""
+    path = os.environ.get("GITHUB_OUTPUT")
+    if path:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(f"{name}={value}\n")
+
+
 def _summary(text: str) -> None:
     path = os.environ.get("GITHUB_STEP_SUMMARY")
     if path:
@@ -238,6 +246,7 @@ def cmd_publish(ctx: Context, args: argparse.Namespace) -> int:
         out=ctx.out,
     )
     attempts = publisher.run(dry_run=args.dry_run)
+    _output("published", str(sum(a.state == "published" for a in attempts)))  # the archive rebuilds only then
     if not attempts:
         ctx.out(messages.t("publish.nothing", ctx.lang))
         return 0
