@@ -175,8 +175,7 @@ class GitHub:
 
     # -- repository set-up ------------------------------------------------------------------
     def find_ruleset(self, name: str) -> int | None:
-        rulesets = self._call(self.api.repos.get_repo_rulesets)
-        return next((r["id"] for r in rulesets if r["name"] == name), None)
+        return next((r["id"] for r in self._pages(self.api.repos.get_repo_rulesets) if r["name"] == name), None)
 
     def create_ruleset(self, ruleset: dict[str, Any]) -> None:
         self._call(self.api.repos.create_repo_ruleset, **ruleset)
