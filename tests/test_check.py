@@ -145,11 +145,12 @@ class Stage:
         self.number = 0
 
     # -- events --------------------------------------------------------------------------------
-    def create_pull(self, files: dict[str, bytes] | None = None, draft: bool = False) -> None:
+    def create_pull(self, files: dict[str, bytes] | None = None, draft: bool = False, fork: str | None = None) -> None:
         """The author's branch with the item (or `files`) and the PR, before any workflow has run."""
         self.server.create_branch(REPO, BRANCH)
         self.server.commit(REPO, BRANCH, item_files() if files is None else files, AUTHOR, "Draf konten")
-        self.number = self.server.open_pull(REPO, BRANCH, "main", AUTHOR, "Sosialisasi pemilih pemula", draft=draft)
+        self.number = self.server.open_pull(REPO, BRANCH, "main", AUTHOR, "Sosialisasi pemilih pemula", draft=draft,
+                                            fork=fork)
 
     def open(self, files: dict[str, bytes] | None = None, draft: bool = False) -> Run:
         self.create_pull(files, draft)
@@ -541,6 +542,33 @@ def test_rate_limit_is_a_clear_message_and_exit_1(stage: Stage) -> None:
     run = stage.check("pull_request", "synchronize", AUTHOR)
     assert run.code == 1
     assert "(HTTP 403): API rate limit exceeded" in run.err and "Traceback" not in run.err
+
+
+def test_an_invalid_draft_never_turns_green_even_fully_approved(stage: Stage) -> None:
+    """Merged invalid, it could not be posted: the required status stays red until it is fixed."""
+    files = item_files()
+    index = f"{ITEM}/index.md"
+    files[index] = files[index].replace(b"kind: ", b"kind: tidak-ada-", 1)
+    assert stage.open(files).code == 0
+    state, description = stage.status()
+    assert state == "failure" and description.startswith("Belum valid: 1 kesalahan, lihat komentar · 0/4"), description
+    assert stage.requested() == ["subkoor"]  # approvers may still correct it themselves
+    approve_in_order(stage, CHAIN)
+    state, description = stage.status()
+    assert state == "failure" and "4/4 disetujui" in description, description
+    assert "tidak-ada-" in stage.comment()["body"]
+
+
+def test_a_fork_pull_gets_an_explanation_instead_of_an_error(stage: Stage, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fork's PR runs with a read-only token: GitHub refuses the status; the author is told why."""
+    stage.create_pull(fork=AUTHOR)
+    stage.server.add_token("ghs_fork_read_only", "github-actions[bot]", read_only=True)
+    monkeypatch.setenv("GITHUB_TOKEN", "ghs_fork_read_only")
+    run = stage.check("pull_request", "opened", AUTHOR)
+    assert run.code == 1 and "Traceback" not in run.err
+    assert "PR ini berasal dari fork" in run.out and "PR ini berasal dari fork" in stage.summary.read_text("utf-8")
+    assert len(stage.server.calls("POST", r"/statuses/")) == 1  # it did try, and GitHub said no
+    assert stage.server.statuses(REPO, stage.head) == []
 
 
 def test_dropped_connection_says_github_cannot_be_reached(stage: Stage) -> None:

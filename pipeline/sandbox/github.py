@@ -238,6 +238,7 @@ class Pull:
     merge_commit_sha: str | None = None
     requested: list[str] = field(default_factory=list)
     reviews: list[Review] = field(default_factory=list)
+    fork: str | None = None  # owner of the fork the head branch comes from (its commits live here, as refs/pull/N/head)
 
 
 @dataclass
@@ -282,6 +283,7 @@ class GitHubServer(FakeServer):
         super().__init__(**kwargs)
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(timezone.utc))
         self.tokens: dict[str, str] = {token: actor}
+        self.read_only: set[str] = set()  # tokens that may only read, like a fork PR's GITHUB_TOKEN
         self.repos: dict[str, Repo] = {}
         self.users: dict[str, tuple[int, str]] = {}  # login -> (id, type)
         self.rate_limit = rate_limit
@@ -301,11 +303,14 @@ class GitHubServer(FakeServer):
                 kind = "Bot" if login.endswith("[bot]") else type
                 self.users[login] = (_KNOWN_IDS.get(login) or next(self._ids) + 5000000, kind)
 
-    def add_token(self, token: str, login: str) -> None:
-        """Accept `token` as `login` (e.g. a reviewer's personal token in the demo)."""
+    def add_token(self, token: str, login: str, read_only: bool = False) -> None:
+        """Accept `token` as `login` (e.g. a reviewer's personal token in the demo); a `read_only`
+        token is refused every write, as the GITHUB_TOKEN of a run for a fork's PR is."""
         with self.lock:
             self.add_user(login)
             self.tokens[token] = login
+            if read_only:
+                self.read_only.add(token)
 
     def create_repo(
         self,
@@ -367,12 +372,17 @@ class GitHubServer(FakeServer):
             return sha
 
     def open_pull(
-        self, repo: str, head: str, base: str, author: str, title: str, body: str = "", draft: bool = False
+        self, repo: str, head: str, base: str, author: str, title: str, body: str = "", draft: bool = False,
+        fork: str | None = None,
     ) -> int:
-        """Open a pull request from `head` into `base`; returns its number."""
+        """Open a pull request from `head` into `base`; returns its number. With `fork`, the head
+        branch is reported as that owner's fork of the repository."""
         with self.lock:
             self.add_user(author)
-            return self._create_pull(self._repo(repo), head, base, author, title, body, draft).number
+            issue = self._create_pull(self._repo(repo), head, base, author, title, body, draft)
+            assert issue.pull is not None
+            issue.pull.fork = fork
+            return issue.number
 
     def ready_for_review(self, repo: str, number: int) -> None:
         """Mark a draft pull request ready (what the 'Ready for review' button does)."""
@@ -522,6 +532,9 @@ class GitHubServer(FakeServer):
         if scheme.lower() not in ("token", "bearer") or token not in self.tokens:
             return self._finish(self._error_response(GitHubError(401, "Bad credentials"), DOCS), False)
         self._actor = self.tokens[token]
+        if token in self.read_only and request.method not in ("GET", "HEAD"):
+            error = GitHubError(403, "Resource not accessible by integration")
+            return self._finish(self._error_response(error, DOCS), True)
         if self.rate_used >= self.rate_limit:
             uid = self.users[self._actor][0]
             message = (
@@ -1028,9 +1041,14 @@ class GitHubServer(FakeServer):
         urls = self._pull_urls(repo, n)
         head_sha = self._head_sha(repo, pull)
 
-        def side(branch: str, sha: str) -> dict[str, Any]:
-            return {"label": f"{repo.owner}:{branch}", "ref": branch, "sha": sha,
-                    "user": self._user(repo.owner), "repo": self._repo_json(repo)}
+        def side(branch: str, sha: str, fork: str | None = None) -> dict[str, Any]:
+            owner, data = repo.owner, self._repo_json(repo)
+            if fork:  # a fork: same name, its owner's, flagged; its id derived so it stays stable
+                owner, fid = fork, int(hashlib.sha1(f"{fork}/{repo.name}".encode()).hexdigest()[:7], 16)
+                data = {**data, "id": fid, "node_id": _node_id("Repository", fid), "owner": self._user(fork),
+                        "fork": True, "full_name": f"{fork}/{repo.name}",
+                        "html_url": f"{WEB}/{fork}/{repo.name}", "url": f"{self.api_url}/repos/{fork}/{repo.name}"}
+            return {"label": f"{owner}:{branch}", "ref": branch, "sha": sha, "user": self._user(owner), "repo": data}
 
         return {
             "url": urls["url"], "id": pull.id, "node_id": _node_id("PullRequest", pull.id),
@@ -1046,7 +1064,7 @@ class GitHubServer(FakeServer):
             "assignee": self._user(issue.assignees[0]) if issue.assignees else None,
             "assignees": [self._user(a) for a in issue.assignees],
             "requested_reviewers": [self._user(r) for r in pull.requested], "requested_teams": [],
-            "head": side(pull.head, head_sha), "base": side(pull.base, self._base_sha(repo, pull)),
+            "head": side(pull.head, head_sha, pull.fork), "base": side(pull.base, self._base_sha(repo, pull)),
             "_links": {
                 "self": {"href": urls["url"]}, "html": {"href": urls["html_url"]},
                 "issue": {"href": urls["issue_url"]}, "comments": {"href": f"{api}/issues/{n}/comments"},
@@ -1268,11 +1286,21 @@ class GitHubServer(FakeServer):
     def list_pulls(self, request: Request) -> Response:
         repo = self._repo_of(request)
         state, head, base = request.arg("state", "open"), request.arg("head"), request.arg("base")
+        orders: dict[str, Callable[[Issue], Any]] = {
+            "created": lambda i: i.created_at, "long-running": lambda i: i.created_at,
+            "updated": lambda i: i.updated_at,
+            "popularity": lambda i: sum(1 for c in repo.comments.values() if c.issue == i.number),
+        }
+        sort = request.arg("sort") if request.arg("sort") in orders else "created"
+        descending = request.arg("direction", "desc" if sort == "created" else "asc") == "desc"
+        month_ago = self.clock() - timedelta(days=30)
         pulls = [
-            i for i in sorted(repo.issues.values(), key=lambda i: -i.number)
+            i for i in sorted(repo.issues.values(), key=lambda i: (orders[sort](i), i.number), reverse=descending)
             if i.pull and state in ("all", i.state)
             and (head is None or f"{repo.owner}:{i.pull.head}" == head)
             and (base is None or i.pull.base == base)
+            # long-running: opened more than a month ago, with activity within the month
+            and (sort != "long-running" or i.created_at < month_ago <= i.updated_at)
         ]
         return self._paginate(request, [self._pull_simple_json(repo, i) for i in pulls], repo)
 
