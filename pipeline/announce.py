@@ -5,6 +5,9 @@ Messages go to a Telegram group (Bot API `sendMessage`) and/or WhatsApp numbers 
 template messages: WhatsApp lets a business start a conversation only with an approved template).
 Tokens come from the environment (`TELEGRAM_BOT_TOKEN`, `WHATSAPP_TOKEN`), never from sop.yml.
 
+Only news is announced: the approval of a PR that is open or was merged within `WINDOW` (an admin
+may merge between two runs), and an item whose last post went live within it.
+
 Sent once, with the ledger's discipline: each announcement is one record in the ledger store,
 `announcements/<item>/<event>.json`, holding one entry per target (`telegram`,
 `whatsapp:<number>`). An entry is written `pending` (compare-and-swap on the store's version)
@@ -37,7 +40,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -46,7 +49,7 @@ from pipeline import messages, ops_text  # noqa: F401 - ops_text registers the s
 from pipeline.chain import Verdict
 from pipeline.check import evaluate_pull, own_comments, ready_since
 from pipeline.config import AnnounceSettings, Sop
-from pipeline.github import GitHub, Pull
+from pipeline.github import PER_PAGE, GitHub, Pull, parse_time
 from pipeline.ledger import PENDING_STALE, Conflict, ItemRecord, Ledger, PlatformRecord, Store
 from pipeline.platforms.transport import Api, PostError, json_reason
 
@@ -55,6 +58,11 @@ MAX_ATTEMPTS = 5
 TELEGRAM_URL = "https://api.telegram.org"
 WHATSAPP_URL = "https://graph.facebook.com"
 WHATSAPP_VERSION = "v23.0"
+#: Only news is announced: a PR merged, or an item whose last post went live, longer ago than this
+#: is history. Without it, turning announcements on would send one message per item ever published.
+#: A day, not the 15-minute schedule: GitHub delays or drops scheduled runs, and an approval merged
+#: between two runs is seen only among the merged PRs.
+WINDOW = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -79,7 +87,8 @@ class Delivery:
 
     def render(self, lang: str) -> str:
         state = messages.t(f"announce.state.{self.state}", lang, reason=self.reason, attempts=self.attempts)
-        return messages.t("announce.line", lang, item=self.item, event=self.event, target=self.target, state=state)
+        event = messages.t(f"announce.event.{self.event.split('-', 1)[0]}", lang)  # approved-<sha>: one version
+        return messages.t("announce.line", lang, item=self.item, event=event, target=self.target, state=state)
 
     @property
     def ok(self) -> bool:
@@ -134,7 +143,7 @@ class Channels:
     def _token(self, name: str) -> str:
         token = self.environ.get(name, "").strip()
         if not token:
-            raise PostError("failed", messages.t("announce.no_token", "en", name=name))
+            raise PostError("failed", code="announce.no_token", name=name)
         return token
 
     def send(self, target: str, note: Note) -> str:
@@ -173,16 +182,24 @@ def record_path(item: str, event: str) -> str:
 
 
 class Announcer:
-    """Sends each (item, event) to each target at most once, remembering it in the ledger store."""
+    """Sends each (item, event) to each target at most once, remembering it in the ledger store;
+    failure reasons are recorded in `lang`, the SOP's language, as the job's report shows them."""
 
-    def __init__(self, store: Store, channels: Channels, now: Callable[[], datetime], run: str | None = None) -> None:
+    def __init__(self, store: Store, channels: Channels, now: Callable[[], datetime], run: str | None = None, *,
+                 lang: str) -> None:
         self.store = store
         self.channels = channels
         self.now = now
         self.run = run
+        self.lang = lang
 
     def announce(self, item: str, event: str, note: Note) -> list[Delivery]:
         return [self._one(item, event, target, note) for target in self.channels.targets(note.kind)]
+
+    def sent(self, item: str, event: str, kind: str) -> bool:
+        """Whether every target already has (item, event): then nothing about it needs working out."""
+        targets = self._read(record_path(item, event))[0].get("targets", {})
+        return all(targets.get(t, {}).get("state") == "sent" for t in self.channels.targets(kind))
 
     def _read(self, path: str) -> tuple[dict[str, Any], str | None]:
         text, version = self.store.get(path)
@@ -219,7 +236,7 @@ class Announcer:
             message_id, final = self.channels.send(target, note), {"state": "sent"}
             final["message_id"] = message_id
         except PostError as exc:
-            final = {"state": exc.outcome, "error": exc.reason}
+            final = {"state": exc.outcome, "error": exc.render(self.lang)}
         final.update(at=self.now().isoformat(), attempts=attempts + 1, run=self.run)
         for _ in range(5):  # other targets of the same record may be written meanwhile: keep theirs
             try:
@@ -251,62 +268,94 @@ def published_note(sop: Sop, record: ItemRecord, platforms: dict[str, PlatformRe
     return Note("published", text, (record.title, names))
 
 
-def published(announcer: Announcer, sop: Sop, items: Iterator[tuple[ItemRecord, dict[str, PlatformRecord]]]
-              ) -> list[Delivery]:
-    """Announce every fully published item of the ledger that was not announced yet."""
+def published(announcer: Announcer, sop: Sop, items: Iterator[tuple[ItemRecord, dict[str, PlatformRecord]]],
+              now: datetime) -> list[Delivery]:
+    """Announce every item of the ledger that went live everywhere within `WINDOW`, once."""
     out: list[Delivery] = []
     for record, platforms in items:
         note = published_note(sop, record, platforms)
-        if note is not None:
-            out += announcer.announce(record.item, "published", note)
+        if note is None or now - max(datetime.fromisoformat(platforms[p].at) for p in record.platforms) > WINDOW:
+            continue  # not live everywhere yet, or long ago
+        out += announcer.announce(record.item, "published", note)
     return out
 
 
-def pull_items(pull: Pull) -> list[str]:
+def pull_items(files: Iterable[str], number: int) -> list[str]:
     """The items a PR carries: folders (under content/) of its changed index.md, else `pr-<n>`."""
-    items = [f[len("content/"):-len("/index.md")] for f in pull.files
+    items = [f[len("content/"):-len("/index.md")] for f in files
              if f.startswith("content/") and f.endswith("/index.md")]
-    return items or [f"pr-{pull.facts.number}"]
+    return items or [f"pr-{number}"]
+
+
+def approved_event(head_sha: str) -> str:
+    """Once per draft version: a new commit is a new version, approved anew."""
+    return f"approved-{head_sha}"
 
 
 def approved(announcer: Announcer, sop: Sop, pulls: Iterable[tuple[Pull, Verdict]]) -> list[Delivery]:
-    """Announce every fully approved open PR once per draft version (a new commit is a new version)."""
+    """Announce every fully approved PR once per draft version (a new commit is a new version)."""
     out: list[Delivery] = []
     if not sop.chain[-1].announce:  # sop.yml: the final role's *ya* is not to be announced
         return out
     for pull, verdict in pulls:
         if verdict.state == "approved":
             note = approved_note(sop, pull.title, pull.facts.number, pull.html_url)
-            for item in pull_items(pull):
-                out += announcer.announce(item, f"approved-{pull.facts.head_sha}", note)
+            for item in pull_items(pull.files, pull.facts.number):
+                out += announcer.announce(item, approved_event(pull.facts.head_sha), note)
     return out
 
 
-# -- open PRs -----------------------------------------------------------------------------------
+# -- open and recently merged PRs ---------------------------------------------------------------
 def open_pulls(gh: GitHub) -> list[int]:
     """Numbers of the open, non-draft PRs (`pulls/list`, 100 a page)."""
     return [p["number"] for p in gh._pages(gh.api.pulls.list, state="open") if not p.get("draft")]
 
 
-def evaluated(gh: GitHub, sop: Sop, now: datetime) -> Iterator[tuple[Pull, Verdict]]:
-    """Every open content PR with its verdict (what reminders, announcements and the report act on)."""
-    for number in open_pulls(gh):
+def merged_since(gh: GitHub, since: datetime) -> list[tuple[int, str, datetime]]:
+    """Number, head sha and merge time of the PRs merged after `since`: one request, the 100
+    closed PRs updated last (a merge updates a PR, so those merged within a day are among them)."""
+    closed = gh._call(gh.api.pulls.list, state="closed", sort="updated", direction="desc", per_page=PER_PAGE)
+    merged = ((p["number"], p["head"]["sha"], parse_time(p.get("merged_at"))) for p in closed)
+    return [(number, sha, at) for number, sha, at in merged if at is not None and at > since]
+
+
+def _judged(gh: GitHub, sop: Sop, pulls: Iterable[tuple[int, datetime]]) -> Iterator[tuple[Pull, Verdict]]:
+    """Each content PR of `pulls` with its chain's verdict at the time given with it."""
+    for number, at in pulls:
         pull = gh.pull(number)
         if any(f.startswith("content/") for f in pull.files):
             pull = ready_since(pull, own_comments(gh, number))  # as `konten check` saw it leave draft
-            yield pull, evaluate_pull(sop, pull, now)
+            yield pull, evaluate_pull(sop, pull, at)
+
+
+def evaluated(gh: GitHub, sop: Sop, now: datetime) -> Iterator[tuple[Pull, Verdict]]:
+    """Every open content PR with its verdict (what reminders and the report act on)."""
+    return _judged(gh, sop, ((number, now) for number in open_pulls(gh)))
+
+
+def announceable(gh: GitHub, sop: Sop, now: datetime, announcer: Announcer) -> Iterator[tuple[Pull, Verdict]]:
+    """The open content PRs, and those merged within `WINDOW` judged at their merge: an admin who
+    merges between two runs must not swallow the final approval's announcement. A merged PR
+    whose approval every chat already has costs one request (its files), not five."""
+    yield from evaluated(gh, sop, now)
+    for number, sha, at in merged_since(gh, now - WINDOW):
+        files = [f["filename"] for f in gh._pages(gh.api.pulls.list_files, pull_number=number)]
+        if any(f.startswith("content/") for f in files) and not all(
+                announcer.sent(item, approved_event(sha), "approved") for item in pull_items(files, number)):
+            yield from _judged(gh, sop, [(number, at)])
 
 
 def main(sop: Sop, ledger: Ledger, now: datetime, out: Callable[[str], None] = print,
          gh: GitHub | None = None, run: str | None = None) -> tuple[int, str]:
-    """`konten announce`: approvals of open PRs and published items; exit 1 if one could not be sent."""
+    """`konten announce`: approvals of open or just merged PRs and items just published; exit 1 if
+    one could not be sent."""
     if sop.announce is None:
         return 0, ""
     channels = Channels(sop.announce)
     try:
-        announcer = Announcer(ledger.store, channels, lambda: now, run)
-        deliveries = approved(announcer, sop, evaluated(gh or GitHub.from_env(), sop, now))
-        deliveries += published(announcer, sop, ledger.items())
+        announcer = Announcer(ledger.store, channels, lambda: now, run, lang=sop.language)
+        deliveries = approved(announcer, sop, announceable(gh or GitHub.from_env(), sop, now, announcer))
+        deliveries += published(announcer, sop, ledger.items(), now)
     finally:
         channels.close()
     news = [d for d in deliveries if d.state != "already"]

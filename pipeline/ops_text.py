@@ -46,6 +46,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "announce.no_token": ("{name} belum diisi (secret di GitHub): pesan tidak dikirim.",
                           "{name} is not set (a GitHub secret): the message was not sent."),
     "announce.line": ("{item} · {event} → {target}: {state}", "{item} · {event} → {target}: {state}"),
+    "announce.event.approved": ("persetujuan akhir", "final approval"),
+    "announce.event.published": ("sudah tayang", "now live"),
     "announce.state.sent": ("✅ terkirim", "✅ sent"),
     "announce.state.already": ("✔️ sudah terkirim sebelumnya", "✔️ sent before"),
     "announce.state.failed": ("❌ gagal (dicoba lagi nanti): {reason}", "❌ failed (will be retried): {reason}"),

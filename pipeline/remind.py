@@ -126,7 +126,7 @@ def run(gh: GitHub, sop: Sop, now: datetime, hours: OfficeHours | None, channels
                 channels.send(target, note)
             except PostError as exc:
                 line = messages.t("remind.channel_failed", sop.language, number=reminder.number, target=target,
-                                  reason=exc.reason)
+                                  reason=exc.render(sop.language))
                 result.failed.append(line)
                 out(line)
     return result

@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
+from functools import cached_property
 from pathlib import Path
 
+import httpx
 import pytest
 
 from pipeline import announce
 from pipeline.announce import Announcer, Channels
 from pipeline.chain import Commit, PullFacts, Review, evaluate
 from pipeline.config import AnnounceSettings, Sop, WhatsApp, parse_sop
-from pipeline.github import Pull
+from pipeline.github import GitHub, Pull
 from pipeline.ledger import FolderStore, ItemRecord, Ledger, PlatformRecord
+from pipeline.sandbox.github import GitHubServer
 from pipeline.sandbox.http import Fault
 from pipeline.sandbox.telegram import TelegramServer
 from pipeline.sandbox.whatsapp import WhatsAppServer
@@ -46,10 +49,11 @@ class World:
     env: dict[str, str]
     now: datetime = NOW
 
-    def announcer(self, settings: AnnounceSettings | None = None, env: dict[str, str] | None = None) -> Announcer:
+    def announcer(self, settings: AnnounceSettings | None = None, env: dict[str, str] | None = None,
+                  lang: str = "id") -> Announcer:
         settings = settings or AnnounceSettings(CHAT, WhatsApp(WhatsAppServer.PHONE_NUMBER_ID, tuple(PEOPLE), TEMPLATES))
         channels = Channels(settings, self.env if env is None else env, sleep=self.waits.append)
-        return Announcer(self.store, channels, lambda: self.now, run="run-1")
+        return Announcer(self.store, channels, lambda: self.now, run="run-1", lang=lang)
 
     def record(self, item: str, event: str) -> dict:
         text, _ = self.store.get(announce.record_path(item, event))
@@ -71,11 +75,11 @@ def item_record(platforms: list[str]) -> ItemRecord:
                       pr={"number": 1}, steps=[], sop={"number": "26", "title": "SOP"})
 
 
-def published_ledger(store: FolderStore, states: dict[str, str]) -> Ledger:
+def published_ledger(store: FolderStore, states: dict[str, str], at: datetime = NOW, item: str = ITEM) -> Ledger:
     ledger = Ledger(store)
-    ledger.write_item(item_record(list(states)))
+    ledger.write_item(replace(item_record(list(states)), item=item))
     for platform, state in states.items():
-        ledger.write_platform(ITEM, PlatformRecord(platform, state, NOW.isoformat(), url=f"https://{platform}/p/1"),
+        ledger.write_platform(item, PlatformRecord(platform, state, at.isoformat(), url=f"https://{platform}/p/1"),
                               None)
     return ledger
 
@@ -87,15 +91,15 @@ def states(deliveries: list[announce.Delivery]) -> dict[str, str]:
 def test_published_is_announced_once_on_every_channel(world: World) -> None:
     s = sop()
     ledger = published_ledger(world.store, {"x": "published", "facebook": "pending"})
-    assert announce.published(world.announcer(), s, ledger.items()) == []  # not live everywhere yet
+    assert announce.published(world.announcer(), s, ledger.items(), NOW) == []  # not live everywhere yet
     ledger.write_platform(ITEM, PlatformRecord("facebook", "published", NOW.isoformat(), url="https://fb/p/2"),
                           ledger.platform(ITEM, "facebook")[1])
-    first = announce.published(world.announcer(), s, ledger.items())
+    first = announce.published(world.announcer(), s, ledger.items(), NOW)
     assert states(first) == {"telegram": "sent", "whatsapp:6281200000001": "sent", "whatsapp:6281200000002": "sent"}
     assert len(world.telegram.sent) == 1 and "X (Twitter), Facebook" in world.telegram.sent[0]["text"]
     assert [(m["to"], m["template"], m["values"]) for m in world.whatsapp.sent] == [
         (p, "konten_tayang", ["Sosialisasi Pemilih Pemula", "X (Twitter), Facebook"]) for p in PEOPLE]
-    again = announce.published(world.announcer(), s, ledger.items())  # the next run
+    again = announce.published(world.announcer(), s, ledger.items(), NOW)  # the next run
     assert set(states(again).values()) == {"already"}
     assert len(world.telegram.sent) == 1 and len(world.whatsapp.sent) == 2
     assert world.record(ITEM, "published")["telegram"]["message_id"] == str(world.telegram.sent[0]["message_id"])
@@ -122,11 +126,13 @@ def test_a_long_flood_wait_fails_and_is_retried_by_a_later_run(world: World) -> 
 def test_chat_not_found_fails_is_reported_and_given_up_after_the_limit(world: World) -> None:
     note = announce.Note("approved", "halo", ())
     wrong = AnnounceSettings("-100999")
+    host = httpx.URL(world.telegram.url).netloc.decode()
     for attempt in range(1, announce.MAX_ATTEMPTS + 1):
         [delivery] = world.announcer(wrong).announce(ITEM, "approved-abc", note)
-        expected = ("failed", "HTTP 400: Bad Request: chat not found", attempt)
-        assert (delivery.state, delivery.reason, delivery.attempts) == expected
-        assert "chat not found" in delivery.render("en") and not delivery.ok
+        expected = ("failed", f'{host} menolak permintaan (HTTP 400): "Bad Request: chat not found".', attempt)
+        assert (delivery.state, delivery.reason, delivery.attempts) == expected  # the SOP's language
+        assert world.record(ITEM, "approved-abc")["telegram"]["error"] == delivery.reason
+        assert "chat not found" in delivery.render("id") and not delivery.ok
     [delivery] = world.announcer(wrong).announce(ITEM, "approved-abc", note)
     assert delivery.state == "gave_up"
     assert len(world.telegram.calls("POST")) == announce.MAX_ATTEMPTS
@@ -156,8 +162,12 @@ def test_whatsapp_errors_are_the_platforms_own_words(world: World) -> None:
 
 
 def test_a_missing_token_is_reported_without_calling(world: World) -> None:
-    [delivery] = world.announcer(AnnounceSettings(CHAT), env={}).announce(ITEM, "approved-1", announce.Note("approved", "x", ()))
-    assert delivery.state == "failed" and "TELEGRAM_BOT_TOKEN" in delivery.reason
+    note = announce.Note("approved", "x", ())
+    [delivery] = world.announcer(AnnounceSettings(CHAT), env={}).announce(ITEM, "approved-1", note)
+    assert (delivery.state, delivery.reason) == (
+        "failed", "TELEGRAM_BOT_TOKEN belum diisi (secret di GitHub): pesan tidak dikirim.")
+    [english] = world.announcer(AnnounceSettings(CHAT), env={}, lang="en").announce(ITEM, "approved-2", note)
+    assert english.reason.startswith("TELEGRAM_BOT_TOKEN is not set")
     assert world.telegram.requests == []
 
 
@@ -171,6 +181,20 @@ def test_a_pending_left_by_a_dead_run_becomes_unknown(world: World) -> None:
     world.now = NOW + timedelta(hours=1)
     assert states(world.announcer(AnnounceSettings(CHAT)).announce(ITEM, "approved-1", note)) == {"telegram": "unknown"}
     assert world.telegram.sent == []
+
+
+def test_items_published_before_the_window_are_history_not_news(world: World) -> None:
+    s, old = sop(), "2026/10/debat-kandidat"
+    long_ago = NOW - announce.WINDOW - timedelta(minutes=1)
+    published_ledger(world.store, {"x": "published"}, at=long_ago, item=old)
+    ledger = published_ledger(world.store, {"x": "published", "facebook": "pending"}, at=long_ago)
+    assert announce.published(world.announcer(AnnounceSettings(CHAT)), s, ledger.items(), NOW) == []
+    # the item's last post went live within the window: news, though its first is older
+    ledger.write_platform(ITEM, PlatformRecord("facebook", "published", (NOW - announce.WINDOW).isoformat()),
+                          ledger.platform(ITEM, "facebook")[1])
+    deliveries = announce.published(world.announcer(AnnounceSettings(CHAT)), s, ledger.items(), NOW)
+    assert [(d.item, d.state) for d in deliveries] == [(ITEM, "sent")] and len(world.telegram.sent) == 1
+    assert world.store.get(announce.record_path(old, "published")) == (None, None)
 
 
 def approved_pull(s: Sop, sha: str) -> tuple[Pull, object]:
@@ -196,9 +220,6 @@ def test_the_final_approval_is_announced_once_per_draft_version(world: World) ->
 
 
 def test_konten_announce_end_to_end(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipeline.github import GitHub
-    from pipeline.sandbox.github import GitHubServer
-
     extra = ("announce:\n  telegram: {chat_id: \"%s\"}\n  whatsapp:\n    phone_number_id: \"%s\"\n"
              "    recipients: [\"+62 812 0000 0001\"]\n    templates: {published: konten_tayang}\n"
              % (CHAT, WhatsAppServer.PHONE_NUMBER_ID))
@@ -224,3 +245,87 @@ def test_konten_announce_end_to_end(world: World, monkeypatch: pytest.MonkeyPatc
         code, summary = announce.main(s, ledger, NOW, lines.append, gh)
         assert (code, summary) == (0, "- Tidak ada pengumuman baru.")
         assert len(world.telegram.sent) == 2 and len(world.whatsapp.sent) == 1
+
+
+class Repository:
+    """The office's repository on the sandbox GitHub, with a clock the test moves."""
+
+    NAME = "kpu-jateng/konten"
+    TOKEN = "ghs_announce"
+
+    def __init__(self, s: Sop, start: datetime) -> None:
+        self.sop, self.now = s, start
+        self.github = GitHubServer(token=self.TOKEN, clock=lambda: self.now)
+
+    @cached_property
+    def gh(self) -> GitHub:
+        """Our client, once the server runs."""
+        return GitHub(self.NAME, self.TOKEN, api_url=self.github.url)
+
+    def draft(self, branch: str, path: str, title: str) -> int:
+        self.github.create_branch(self.NAME, branch)
+        self.github.commit(self.NAME, branch, {path: b"---\n---\nx\n"}, "penulis", "Draf")
+        return self.github.open_pull(self.NAME, branch, "main", "penulis", title)
+
+    def approve(self, number: int) -> None:
+        """Every role says *ya*, ten minutes apart."""
+        for role in self.sop.chain:
+            self.now += timedelta(minutes=10)
+            self.github.review(self.NAME, number, role.members[0], "APPROVE")
+
+    def merge(self, number: int, at: datetime) -> None:
+        self.now = at
+        self.github.merge(self.NAME, number, self.sop.admins[0])
+
+
+@pytest.fixture
+def repository() -> Iterator[Repository]:
+    repo = Repository(replace(sop(), announce=AnnounceSettings(CHAT)), NOW - timedelta(days=3))
+    with repo.github:
+        people = {login: "write" for login in ["penulis", *repo.sop.admins, *(r.members[0] for r in repo.sop.chain)]}
+        repo.github.create_repo(*Repository.NAME.split("/"), {"README.md": b"#\n"}, collaborators=people)
+        yield repo
+
+
+def test_an_approval_merged_between_runs_is_announced_once(world: World, repository: Repository,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in world.env.items():
+        monkeypatch.setenv(key, value)
+    r, ledger = repository, Ledger(world.store)
+    docs = r.draft("panduan", "docs/panduan.md", "Panduan")  # no content: never judged
+    old = r.draft("konten/lama", "content/2026/08/lama/index.md", "Lama")
+    r.approve(old)
+    r.merge(old, NOW - announce.WINDOW - timedelta(minutes=1))  # before announcements were turned on
+    r.now = NOW - timedelta(hours=2)
+    quick = r.draft("konten/cepat", f"content/{ITEM}/index.md", "Cepat")
+    r.approve(quick)
+    r.merge(quick, NOW - timedelta(hours=1))  # approved and merged between two runs
+    later = r.draft("konten/terbuka", "content/2026/11/terbuka/index.md", "Terbuka")
+    r.approve(later)
+    r.merge(docs, NOW - timedelta(minutes=10))
+    r.now = NOW
+    since = NOW - timedelta(days=3)  # the closed PRs updated last come first, not the newest
+    assert [number for number, _, _ in announce.merged_since(r.gh, since)] == [docs, quick, old]
+    assert [p.facts.number for p, _ in announce.evaluated(r.gh, r.sop, NOW)] == [later]  # reminders: open only
+
+    lines: list[str] = []
+    assert announce.main(r.sop, ledger, NOW, lines.append, r.gh)[0] == 0
+    assert sorted(m["text"].split('"')[1] for m in world.telegram.sent) == ["Cepat", "Terbuka"]
+    r.merge(later, NOW + timedelta(minutes=5))  # seen open, now merged: the same version, not news again
+    before = r.gh.requests
+    assert announce.main(r.sop, ledger, NOW + timedelta(minutes=15), lines.append, r.gh) == (
+        0, "- Tidak ada pengumuman baru.")
+    assert len(world.telegram.sent) == 2
+    assert r.gh.requests - before == 5  # the open and the closed PRs, and the files of each merged one
+
+
+def test_chat_failures_are_reported_in_the_sops_language(world: World, repository: Repository,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KONTEN_TELEGRAM_API_URL", world.telegram.url)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    ledger = published_ledger(world.store, {"x": "published"})
+    lines: list[str] = []
+    english = replace(repository.sop, language="en")
+    code, summary = announce.main(english, ledger, NOW, lines.append, repository.gh)
+    assert code == 1 and "TELEGRAM_BOT_TOKEN is not set (a GitHub secret)" in summary, summary
+    assert world.record(ITEM, "published")["telegram"]["error"].startswith("TELEGRAM_BOT_TOKEN is not set")

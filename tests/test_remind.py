@@ -169,6 +169,7 @@ def test_the_group_chat_is_reminded_and_a_failure_is_reported(stage: Stage) -> N
         outcome = stage.run(minutes(81), channels=wrong)
         assert [r.step for r in outcome.sent] == [4]  # the PR comment still went out
         assert len(outcome.failed) == 1 and "chat not found" in outcome.failed[0]
+        assert "menolak permintaan (HTTP 400)" in outcome.failed[0]  # the reason in the SOP's language
         assert len(telegram.sent) == 1
         good.close()
         wrong.close()

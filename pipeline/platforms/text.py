@@ -31,8 +31,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                     "may be live; check the account before posting again."),
     "post.rate_limited": ("{host} membatasi jumlah permintaan (HTTP 429): \"{detail}\".",
                           "{host} limits the number of requests (HTTP 429): \"{detail}\"."),
-    # The English is the short form that chat deliveries (announce.py) record and their tests pin.
-    "post.refused": ("{host} menolak permintaan (HTTP {status}): \"{detail}\".", "HTTP {status}: {detail}"),
+    "post.refused": ("{host} menolak permintaan (HTTP {status}): \"{detail}\".",
+                     "{host} refused the request (HTTP {status}): \"{detail}\"."),
     "post.credentials": ("{host} menolak kredensial (HTTP {status}): \"{detail}\".",
                          "{host} refused the credentials (HTTP {status}): \"{detail}\"."),
     "post.renew": ("{why} Perbarui {secrets} (secret di environment GitHub).",
