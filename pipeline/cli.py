@@ -166,7 +166,8 @@ def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
                 _summary(messages.t("check.fork", ctx.lang))
                 return 1
         raise
-    line = messages.t("check.summary", ctx.lang, number=number, state=outcome.state, requests=outcome.requests)
+    state = messages.t(f"check.status.{outcome.state}", ctx.lang)
+    line = messages.t("check.summary", ctx.lang, number=number, state=state, requests=outcome.requests)
     ctx.out(f"{line}\n{outcome.description}")
     _summary(f"{line}\n\n{outcome.description}")
     return 0

@@ -8,7 +8,8 @@ again to the Commissioner's final *ya*, the Secretary only after the scheduled `
 has reminded them (once). After every event it runs the real `konten check`, as the workflow
 would, and shows what an approver sees; `konten announce` tells the sandbox's Telegram group of the
 final *ya* and, after the real `konten publish` against the sandbox platforms, that the item is
-live. Then `konten archive build`, the record, and the archive served.
+live. Then `konten archive build`, the record, and the archive served. It narrates in the SOP's
+language (`--lang` overrides it), in SOP terms, from the `demo_text` catalogue.
 """
 
 from __future__ import annotations
@@ -22,14 +23,18 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pipeline import messages
+from pipeline import demo_text, messages  # noqa: F401 - demo_text registers the sentences used here
+from pipeline.config import Sop, load_sop
+from pipeline.messages import t
 from pipeline.sandbox import OWNER, REPO, Sandbox, environment
 
 DEMO_ITEM = "2026/12/video-ayo-cek-dpt"
+TITLE = "Ayo Cek DPT"
 AUTHOR = "rina-tekmas"
 ROLES = {
     "subkoordinator-tekmas": "budi-subkoor",
@@ -67,6 +72,17 @@ class Demo:
     def repo(self) -> str:
         return f"{OWNER}/{REPO}"
 
+    @cached_property
+    def sop(self) -> Sop:
+        """The SOP the demo plays, as written into its repository by `run`."""
+        return load_sop(self.work / "main" / "sop.yml")
+
+    @cached_property
+    def actors(self) -> dict[str, str]:
+        """Each login's part in the SOP, by the SOP's own names, so the narration says who acts."""
+        names = {AUTHOR: self.sop.author_name} | {login: self.sop.publisher_name for login in self.sop.admins}
+        return names | {login: role.name for role in self.sop.chain for login in role.members}
+
     # -- the stage --------------------------------------------------------------------------
     def sop_text(self) -> str:
         """The project's sop.yml with sandbox logins in place of the placeholders."""
@@ -102,18 +118,33 @@ class Demo:
             path.write_bytes(data)
 
     # -- running konten as the workflow would ------------------------------------------------
-    def check(self, sandbox: Sandbox, number: int, event: str, action: str, sender: str, **extra: Any) -> None:
+    def cli(self, env: dict[str, str], *command: str) -> tuple[int, str]:
+        """Run `konten COMMAND` on the demo's repository at the demo's time, as its workflow would;
+        returns the exit code and what it printed (the workflow's log), for the demo to show or not."""
         from pipeline.cli import main
 
-        head = self.work / "pr-head"
+        printed = io.StringIO()
+        with environment({**env, "GITHUB_STEP_SUMMARY": str(self.work / "summary.md")}), \
+                contextlib.redirect_stdout(printed):
+            code = main(["--root", str(self.work / "main"), *command, "--now", self.clock.now.isoformat()])
+        return code, printed.getvalue()
+
+    def log(self, printed: str) -> None:
+        """Show a workflow's log, indented under the narration line it belongs to."""
+        from rich.markup import escape
+
+        for line in printed.splitlines():
+            self.say(f"  [dim]{escape(line)}[/]" if line.startswith("konten ") else f"  {escape(line)}")
+
+    def check(self, sandbox: Sandbox, number: int, event: str, action: str, sender: str, **extra: Any) -> None:
+        """Run `konten check` for a PR event; show what an approver sees (its log only if it failed)."""
         payload = sandbox.github.event_payload(self.repo, number, event, action, sender, **extra)
         event_path = self.work / "event.json"
         event_path.write_text(json.dumps(payload), encoding="utf-8")
-        env = {**sandbox.environ(), "GITHUB_EVENT_PATH": str(event_path), "GITHUB_EVENT_NAME": event,
-               "GITHUB_STEP_SUMMARY": str(self.work / "summary.md")}
-        with environment(env):
-            code = main(["--root", str(self.work / "main"), "check", "--head", str(head),
-                         "--now", self.clock.now.isoformat()])
+        env = {**sandbox.environ(), "GITHUB_EVENT_PATH": str(event_path), "GITHUB_EVENT_NAME": event}
+        code, printed = self.cli(env, "check", "--head", str(self.work / "pr-head"))
+        if code:
+            self.log(printed)
         statuses = sandbox.github.statuses(self.repo, sandbox.github.pull(self.repo, number)["head"]["sha"])
         status = statuses[0] if statuses else {"state": "?", "description": ""}
         comment = next((c["body"] for c in sandbox.github.comments(self.repo, number)
@@ -127,10 +158,12 @@ class Demo:
         from rich.markdown import Markdown
         from rich.panel import Panel
 
-        colour = {"success": "green", "pending": "yellow", "failure": "red"}.get(status["state"], "white")
-        self.say(f"[bold {colour}]● {status['state']}[/] — {status['description']}")
+        colours = {"success": "green", "pending": "yellow", "failure": "red", "error": "red"}
+        state = status["state"]
+        label = t(f"demo.status.{state}", self.lang) if state in colours else state
+        self.say(f"[bold {colours.get(state, 'white')}]● {label}[/] — {status['description']}")
         terminal = re.sub(r"</?(details|summary)[^>]*>|<!--.*?-->|<sub>|</sub>|<b>|</b>", "", comment)
-        self.say(Panel(Markdown(terminal.split("#### ")[0]), title="PR comment", border_style="dim"))
+        self.say(Panel(Markdown(terminal.split("#### ")[0]), title=t("demo.comment", self.lang), border_style="dim"))
 
     # -- the SOP, played ------------------------------------------------------------------------
     def run(self, serve: bool = True, port: int = 8000) -> dict[str, Any]:
@@ -143,8 +176,8 @@ class Demo:
             gh = sandbox.github
             collaborators = {login: "write" for login in [AUTHOR, *ROLES.values()]} | {ADMIN: "admin"}
             gh.create_repo(OWNER, REPO, base_files, collaborators=collaborators)
-            self.say(f"[bold]Sandbox[/] GitHub {gh.url} · X {sandbox.x.url} · Meta {sandbox.meta.url} · "
-                     f"YouTube {sandbox.youtube.url} · TikTok {sandbox.tiktok.url}")
+            self.say(f"[bold]{t('demo.sandbox', self.lang)}[/]\n  GitHub {gh.url} · X {sandbox.x.url} · "
+                     f"Meta {sandbox.meta.url} · YouTube {sandbox.youtube.url} · TikTok {sandbox.tiktok.url}")
 
             # Steps 1-2: the author drafts the item and submits it as a pull request.
             branch = "konten/ayo-cek-dpt"
@@ -152,47 +185,49 @@ class Demo:
             draft = self.files(item, f"content/{DEMO_ITEM}")
             draft_text = draft[f"content/{DEMO_ITEM}/index.md"].decode()
             draft[f"content/{DEMO_ITEM}/index.md"] = draft_text.replace("cukup dengan NIK", "cukup NIK").encode()
-            gh.commit(self.repo, branch, draft, AUTHOR, "Konsep: Ayo Cek DPT")
+            pr_title = t("demo.pr_title", self.lang, title=TITLE)  # remind and announce quote it
+            gh.commit(self.repo, branch, draft, AUTHOR, pr_title)
             self.write(head_dir, {**base_files, **draft})
             self.clock.advance(65)
-            number = gh.open_pull(self.repo, branch, "main", AUTHOR, "Konsep: Ayo Cek DPT",
-                                  "Mohon persetujuan konten video Ayo Cek DPT.")
-            self.step("1–2", AUTHOR, "opens the pull request")
+            number = gh.open_pull(self.repo, branch, "main", AUTHOR, pr_title,
+                                  f"Mohon persetujuan konten video {TITLE}.")
+            self.step("1–2", AUTHOR, t("demo.submits", self.lang, title=TITLE))
             self.check(sandbox, number, "pull_request", "opened", AUTHOR)
 
             self.clock.advance(12)
-            self.review(sandbox, number, ROLES["subkoordinator-tekmas"], "APPROVE", "Ya, lanjut ke Kabag.")
+            self.review(sandbox, number, "subkoordinator-tekmas", "APPROVE", "demo.note.on_to_kabag")
             self.clock.advance(41)  # past the 30-minute standard
-            self.review(sandbox, number, ROLES["kabag-hth"], "REQUEST_CHANGES",
-                        "Tidak: tulis lengkap 'cukup dengan NIK', perbaiki dulu.")
+            self.review(sandbox, number, "kabag-hth", "REQUEST_CHANGES", "demo.note.fix_first")
 
             self.clock.advance(8)
             fixed = {f"content/{DEMO_ITEM}/index.md": draft_text.encode()}
             before = gh.branch_sha(self.repo, branch)
             gh.commit(self.repo, branch, fixed, AUTHOR, "Perbaikan sesuai arahan Kabag HTH")
             self.write(head_dir, fixed)
-            self.step("1", AUTHOR, "corrects the draft")
+            self.step("1", AUTHOR, t("demo.corrects", self.lang))
             self.check(sandbox, number, "pull_request", "synchronize", AUTHOR, before=before)
 
-            for role, minutes, note in (("subkoordinator-tekmas", 6, "Ya."), ("kabag-hth", 9, "Ya, sudah diperbaiki."),
-                                        ("sekretaris", 38, "Ya."), ("komisioner-sosdiklih-parmas", 22, "Ya, terbitkan.")):
+            for role, minutes, note in (("subkoordinator-tekmas", 6, "demo.note.yes"),
+                                        ("kabag-hth", 9, "demo.note.fixed"), ("sekretaris", 38, "demo.note.yes"),
+                                        ("komisioner-sosdiklih-parmas", 22, "demo.note.publish")):
                 if minutes > 30:  # the scheduled reminder: past the standard it reminds, once only
                     for wait in (31, 5):
                         self.clock.advance(wait)
                         self.konten(sandbox, "remind")
                     minutes -= 36
                 self.clock.advance(minutes)
-                self.review(sandbox, number, ROLES[role], "APPROVE", note)
+                self.review(sandbox, number, role, "APPROVE", note)
             self.konten(sandbox, "announce", "--ledger", str(self.work / "ledger"))  # step 6, to the group
 
             # Step 7: the final concept reaches the admin: the PR is merged.
             self.clock.advance(3)
             gh.merge(self.repo, number, ADMIN)
             self.write(main_dir, self.files(item, f"content/{DEMO_ITEM}"))
-            self.step("7", ADMIN, "merges the approved draft")
+            self.step("7", ADMIN, t("demo.merges", self.lang))
 
             # Step 8: the publisher posts it everywhere, exactly once.
             self.clock.advance(2)
+            self.step("8", ADMIN, t("demo.publishes", self.lang))
             published = self.publish(sandbox)
             self.konten(sandbox, "announce", "--ledger", str(self.work / "ledger"))  # step 8, to the group
             archive = self.archive()
@@ -220,54 +255,52 @@ class Demo:
             "group_chat": [m["text"] for m in sandbox.telegram.sent],
         }
 
-    def review(self, sandbox: Sandbox, number: int, login: str, state: str, body: str) -> None:
+    def review(self, sandbox: Sandbox, number: int, role: str, state: str, note: str) -> None:
+        """`role`'s member says ya (APPROVE) or tidak (REQUEST_CHANGES) with the catalogue's `note`."""
+        login, body = ROLES[role], t(note, self.lang)
         sandbox.github.review(self.repo, number, login, state, body)
-        self.step("3–6", login, f"{state.lower()}: {body}")
+        step = next(s.n for s in self.sop.steps if s.role == role and s.does == "review")
+        self.step(str(step), login, t("demo.approves" if state == "APPROVE" else "demo.returns", self.lang, note=body))
         self.check(sandbox, number, "pull_request_review", "submitted", login)
 
     def konten(self, sandbox: Sandbox, *command: str) -> int:
         """Run a scheduled `konten` command as its workflow would; show what it printed."""
-        from pipeline.cli import main
-
-        printed = io.StringIO()
-        with environment({**sandbox.environ(), "GITHUB_STEP_SUMMARY": str(self.work / "summary.md")}), \
-                contextlib.redirect_stdout(printed):
-            code = main(["--root", str(self.work / "main"), *command, "--now", self.clock.now.isoformat()])
+        code, printed = self.cli(sandbox.environ(), *command)
         when = messages.format_time(self.clock.now, ZoneInfo("Asia/Jakarta"), self.lang)
-        self.say(f"\n[bold cyan]{when}[/] · [magenta]scheduled job[/] · konten {command[0]}")
-        for line in printed.getvalue().splitlines():
-            self.say(f"  [dim]{line}[/]" if line.startswith("konten ") else f"  {line}")
+        self.say(f"\n[bold cyan]{when}[/] · [magenta]{t('demo.scheduled', self.lang)}[/] · konten {command[0]}: "
+                 f"{t('demo.job.' + command[0], self.lang)}")
+        self.log(printed)
         return code
 
-    def step(self, step: str, who: str, what: str) -> None:
+    def step(self, step: str, login: str, what: str) -> None:
+        """Narrate an SOP step: when, which step, who by their part in the SOP, and what they do."""
         when = messages.format_time(self.clock.now, ZoneInfo("Asia/Jakarta"), self.lang)
-        self.say(f"\n[bold cyan]{when}[/] · langkah {step} · @{who} {what}")
+        self.say(f"\n[bold cyan]{when}[/] · {t('demo.step', self.lang, step=step)} · "
+                 f"{self.actors[login]} (@{login}) {what}")
 
     def publish(self, sandbox: Sandbox) -> list[dict[str, Any]]:
-        from pipeline.cli import main
-
-        env = {**sandbox.environ(), "GITHUB_SHA": sandbox.github.branch_sha(self.repo, "main"),
-               "GITHUB_STEP_SUMMARY": str(self.work / "summary.md"), "GITHUB_RUN_ID": "1"}
-        with environment(env):
-            code = main(["--root", str(self.work / "main"), "publish", "--ledger", str(self.work / "ledger"),
-                         "--now", self.clock.now.isoformat()])
+        """Run `konten publish` as the workflow does after the merge; its log only if it failed
+        (the table of posts at the end shows the outcome)."""
         from pipeline.ledger import FolderStore, Ledger
+
+        env = {**sandbox.environ(), "GITHUB_SHA": sandbox.github.branch_sha(self.repo, "main"), "GITHUB_RUN_ID": "1"}
+        code, printed = self.cli(env, "publish", "--ledger", str(self.work / "ledger"))
+        if code:
+            self.log(printed)
 
         ledger = Ledger(FolderStore(self.work / "ledger"))
         rows = []
         for record, platforms in ledger.items():
             for name, rec in sorted(platforms.items()):
                 rows.append({"item": record.item, "platform": name, "state": rec.state, "url": rec.url})
-        self.say(f"publish exit code {code}")
+        self.say(t("demo.publish_failed", self.lang, code=code) if code else t("demo.published", self.lang))
         return rows
 
     def archive(self) -> Path:
         from pipeline.archive import build
-        from pipeline.config import load_sop
 
         out = self.work / "site"
-        sop = load_sop(self.work / "main" / "sop.yml")
-        build(self.work / "main", self.work / "ledger", out, sop, now=self.clock.now, out=self.say)
+        build(self.work / "main", self.work / "ledger", out, self.sop, now=self.clock.now, out=self.say)
         return out
 
     def summary(self, sandbox: Sandbox, published: list[dict[str, Any]]) -> None:
@@ -275,20 +308,22 @@ class Demo:
 
         from pipeline.ledger import FolderStore, Ledger
 
+        lang = self.lang
         record = Ledger(FolderStore(self.work / "ledger")).item(DEMO_ITEM)
-        table = Table(title="SOP record")
-        for column in ("step", "role", "who", "taken / standard", "overdue"):
-            table.add_column(column)
+        table = Table(title=t("demo.record", lang))
+        for column in ("check.col.step", "check.col.role", "check.col.who", "check.col.taken", "demo.col.overdue"):
+            table.add_column(t(column, lang))
         for step in record.steps if record else []:
             taken = f"{step.minutes_taken:g}" if step.minutes_taken is not None else "—"
             table.add_row(str(step.step), step.name, ", ".join("@" + w for w in step.by),
-                          f"{taken} / {step.standard} min", "⏰" if step.overdue else "")
+                          f"{taken} / {t('check.minutes', lang, n=step.standard)}", "⏰" if step.overdue else "")
         self.say(table)
-        posts = Table(title="Posts")
-        for column in ("platform", "state", "link"):
-            posts.add_column(column)
+        posts = Table(title=t("demo.posts", lang))
+        for column in ("demo.col.platform", "check.col.state", "demo.col.link"):
+            posts.add_column(t(column, lang))
         for row in published:
-            posts.add_row(row["platform"], row["state"], row["url"] or "")
+            posts.add_row(messages.platform_label(row["platform"]), t(f"publish.state.{row['state']}", lang),
+                          row["url"] or "")
         self.say(posts)
 
     def serve(self, site: Path, port: int) -> None:

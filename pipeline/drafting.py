@@ -419,7 +419,7 @@ def cmd_draft_from_issue(ctx: Any, args: argparse.Namespace) -> int:
         workdir = Path(tmp)
         outcome = draft_from_issue(gh, ctx.sop, number, workdir=workdir,
                                    attachments=Attachments(repository=gh.repository), drafters=drafters, now=now)
-        ctx.out(t("draft.summary", ctx.lang, issue=number, state=outcome.state))
+        ctx.out(t("draft.summary", ctx.lang, issue=number, state=t(f"draft.state.{outcome.state}", ctx.lang)))
         if outcome.pull is not None:
             result = check.run(gh, ctx.sop, outcome.pull, now, head=workdir, root=ctx.root)
             ctx.out(result.description)

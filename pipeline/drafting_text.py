@@ -75,6 +75,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "draft.commit": ("Draf konten: {title} (#{issue})", "Content draft: {title} (#{issue})"),
     "draft.summary": ("konten draft-from-issue: issue #{issue} → {state}",
                       "konten draft-from-issue: issue #{issue} → {state}"),
+    "draft.state.drafted": ("draf dibuat", "drafted"),
+    "draft.state.refused": ("ditolak: pengisi belum berhak membuat draf", "refused: the author may not make drafts"),
+    "draft.state.invalid": ("belum dapat dijadikan draf: ada kolom yang perlu diperbaiki",
+                            "not drafted yet: some fields need fixing"),
+    "draft.state.ignored": ("diabaikan: bukan dari formulir konten", "ignored: not from the content form"),
     "draft.no_issue": ("Tidak ada nomor issue: beri --issue N atau jalankan dari peristiwa issues.",
                        "No issue number: pass --issue N or run from an issues event."),
     # attachments

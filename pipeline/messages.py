@@ -323,6 +323,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                      "No PR number: pass --pr N or run from a pull_request event."),
     "check.summary": ("konten check: PR #{number} → {state} ({requests} permintaan API)",
                       "konten check: PR #{number} → {state} ({requests} API requests)"),
+    "check.status.success": ("✅ lulus", "✅ passing"),
+    "check.status.pending": ("⏳ menunggu", "⏳ pending"),
+    "check.status.failure": ("❌ belum lulus", "❌ failing"),
     "check.invalid": ("Belum valid: {errors} kesalahan, lihat komentar", "Not valid: {errors} errors, see the comment"),
     "check.fork": ("PR ini berasal dari fork: token GitHub Actions hanya bisa membaca, jadi status, permintaan ulasan "
                    "dan komentar tidak dapat dipasang. Buat cabang di repositori ini agar rantai persetujuan berjalan.",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from pathlib import Path
 
@@ -13,12 +15,17 @@ from pipeline.ledger import FolderStore, Ledger
 REPO = Path(__file__).resolve().parents[1]
 
 
+def play(work: Path, lang: str) -> dict:
+    """Run the demo in `lang`, keeping what it printed (on a console wide enough not to wrap)."""
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(io.StringIO()) as printed:
+        patch.setenv("COLUMNS", "400")
+        result = run_demo(REPO, serve=False, lang=lang, work=work)
+    return result | {"work": work, "printed": printed.getvalue()}
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    work = tmp_path_factory.mktemp("demo")
-    result = run_demo(REPO, serve=False, work=work)
-    result["work"] = work
-    return result
+    return play(tmp_path_factory.mktemp("demo"), "id")
 
 
 def test_statuses_follow_the_sop_in_order(demo: dict) -> None:
@@ -78,3 +85,29 @@ def test_the_group_chat_hears_the_final_ya_and_the_publication(demo: dict) -> No
     chat = demo["observed"]["group_chat"]
     assert [m[:2] for m in chat] == ["⏰ ", "✅ ", "📢 "], chat
     assert "Ayo Cek DPT" in chat[1] and all(p in chat[2] for p in ("X", "Facebook", "Instagram", "YouTube", "TikTok"))
+
+
+def test_the_narration_speaks_bahasa_indonesia_in_sop_terms(demo: dict) -> None:
+    printed = demo["printed"]
+    for phrase in ("langkah 1–2 · Pengampu Konsep (Tim Pelaksana Kegiatan) (@rina-tekmas) mengajukan konsep",
+                   "langkah 3 · Sub Koordinator Subbag Tekmas (@budi-subkoor) menyetujui (ya): “Ya, lanjut ke Kabag.”",
+                   "(@sari-kabag) tidak menyetujui (tidak), konsep dikembalikan",
+                   "langkah 7 · Media Sosial Admin (@admin-medsos) menerima konsep final",
+                   "● menunggu persetujuan", "● dikembalikan", "● disetujui lengkap",
+                   "Komentar di pull request", "tugas terjadwal · konten remind", "Pengunggahan selesai tanpa galat.",
+                   "Catatan SOP konten ini", "Lewat batas", "30 menit", "Tautan", "✅ tayang"):
+        assert phrase in printed, phrase
+    for english in ("PR comment", "opens the pull request", "merges the approved draft", "publish exit code",
+                    "SOP record", "Posts", "scheduled job", "approve:", "taken / standard", "● pending"):
+        assert english not in printed, english
+
+
+def test_the_narration_speaks_english_when_asked(tmp_path: Path) -> None:
+    printed = play(tmp_path, "en")["printed"]
+    for phrase in ("step 3 · Sub Koordinator Subbag Tekmas (@budi-subkoor) approves (yes): “Yes, on to the Head",
+                   "does not approve (no), the draft goes back", "● waiting for approval", "Pull request comment",
+                   "scheduled job · konten remind", "This item's SOP record", "Taken / standard", "30 min",
+                   "✅ published"):
+        assert phrase in printed, phrase
+    for indonesian in ("langkah", "menyetujui", "Komentar", "tugas terjadwal", "Tautan", "menit"):
+        assert indonesian not in printed, indonesian

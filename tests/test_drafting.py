@@ -421,7 +421,7 @@ def test_draft_from_issue_command_drafts_and_starts_the_chain(stage: Stage, tmp_
         monkeypatch.setenv(key, value)
     ctx = Ctx(REPO_ROOT, stage.sop)
     assert drafting.cmd_draft_from_issue(ctx, argparse.Namespace(issue=None)) == 0
-    assert ctx.lines[0] == f"konten draft-from-issue: issue #{number} → drafted"
+    assert ctx.lines[0] == f"konten draft-from-issue: issue #{number} → draf dibuat"
     pull = next(i.number for i in stage.server.repos[REPO].issues.values() if i.pull)
     assert stage.server.requested_reviewers(REPO, pull) == ["subkoor"]
     assert "menunggu Sub Koordinator Subbag Tekmas" in ctx.lines[1]
