@@ -124,7 +124,8 @@ class Demo:
         from pipeline.cli import main
 
         printed = io.StringIO()
-        with environment({**env, "GITHUB_STEP_SUMMARY": str(self.work / "summary.md")}), \
+        with environment({**env, "GITHUB_STEP_SUMMARY": str(self.work / "summary.md"),
+                          "GITHUB_OUTPUT": str(self.work / "outputs.txt")}), \
                 contextlib.redirect_stdout(printed):
             code = main(["--root", str(self.work / "main"), *command, "--now", self.clock.now.isoformat()])
         return code, printed.getvalue()

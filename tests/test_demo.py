@@ -51,6 +51,8 @@ def test_review_requests_follow_the_chain(demo: dict) -> None:
 
 def test_one_post_per_platform(demo: dict) -> None:
     assert demo["observed"]["posts"] == {"x": 1, "facebook": 1, "instagram": 1, "youtube": 1, "tiktok": 1}
+    # what konten-publish.yml decides the archive deploy on
+    assert "published=5\n" in (demo["work"] / "outputs.txt").read_text(encoding="utf-8")
     assert sorted((r["platform"], r["state"]) for r in demo["published"]) == [
         (p, "published") for p in ("facebook", "instagram", "tiktok", "x", "youtube")]
 
