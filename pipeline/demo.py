@@ -179,6 +179,8 @@ class Demo:
             gh.create_repo(OWNER, REPO, base_files, collaborators=collaborators)
             self.say(f"[bold]{t('demo.sandbox', self.lang)}[/]\n  GitHub {gh.url} · X {sandbox.x.url} · "
                      f"Meta {sandbox.meta.url} · YouTube {sandbox.youtube.url} · TikTok {sandbox.tiktok.url}")
+            if not sandbox.checked:
+                self.say(f"  [dim]{t('demo.unchecked', self.lang)}[/]")
 
             # Steps 1-2: the author drafts the item and submits it as a pull request.
             branch = "konten/ayo-cek-dpt"

@@ -14,6 +14,10 @@ from pipeline import messages
 CATALOGUE: dict[str, tuple[str, str]] = {
     "demo.sandbox": ("Tiruan GitHub dan platform media sosial berjalan di komputer ini, tanpa internet dan akun:",
                      "Imitations of GitHub and the social-media platforms run here, with no network or accounts:"),
+    "demo.unchecked": ("(Spesifikasi resmi platform dari folder shared/ tidak ada di sini: tiruan menerima permintaan "
+                       "tanpa memeriksanya terhadap spesifikasi. Pengujian selalu memeriksanya.)",
+                       "(The platforms' official specs from shared/ are not here: the imitations take requests "
+                       "without checking them against the specs. The tests always check them.)"),
     "demo.step": ("langkah {step}", "step {step}"),
     "demo.scheduled": ("tugas terjadwal", "scheduled job"),
     "demo.job.remind": ("mengingatkan penyetuju yang melewati batas waktu",

@@ -113,3 +113,12 @@ def test_the_narration_speaks_english_when_asked(tmp_path: Path) -> None:
         assert phrase in printed, phrase
     for indonesian in ("langkah", "menyetujui", "Komentar", "tugas terjadwal", "Tautan", "menit"):
         assert indonesian not in printed, indonesian
+
+
+def test_the_demo_runs_on_a_clone_without_shared(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A user's clone has no `shared/` beside it: the imitations serve without the official specs
+    (and say so), and the demo still plays the whole SOP."""
+    monkeypatch.setenv("KONTEN_SHARED_DIR", str(tmp_path / "absent"))
+    result = play(tmp_path / "work", "id")
+    assert "Spesifikasi resmi platform dari folder shared/ tidak ada" in " ".join(result["printed"].split())
+    assert result["observed"]["posts"] == {"x": 1, "facebook": 1, "instagram": 1, "youtube": 1, "tiktok": 1}

@@ -79,6 +79,11 @@ class Sandbox:
         self.servers: list[FakeServer] = [self.github, self.x, self.meta, self.youtube, self.tiktok, self.telegram,
                                           self.media]
 
+    @property
+    def checked(self) -> bool:
+        """Whether the platforms' imitations check requests against the official specs (`shared/`)."""
+        return all(server.spec is not None for server in (self.x, self.youtube, self.meta))
+
     def start(self) -> Sandbox:
         for server in self.servers:
             server.start()

@@ -22,6 +22,7 @@ from typing import Any
 
 __all__ = [
     "load_openapi",
+    "optional_spec",
     "operation",
     "platform_fixtures",
     "request_schema",
@@ -63,6 +64,16 @@ def load_openapi(path: str | Path) -> dict[str, Any]:
     if not candidate.is_absolute() and not candidate.exists():
         candidate = platform_fixtures() / candidate
     return _load(str(candidate.resolve()))
+
+
+def optional_spec(name: str) -> dict[str, Any] | None:
+    """The spec, or None where `shared/` is absent (a user's machine running `konten demo`): the
+    imitation then serves without checking requests against it. Tests always have it
+    (tests/conftest.py fails without it), so their requests are always checked."""
+    try:
+        return load_openapi(name)
+    except FileNotFoundError:
+        return None
 
 
 @lru_cache(maxsize=None)
