@@ -246,8 +246,10 @@ def cmd_publish(ctx: Context, args: argparse.Namespace) -> int:
         run_id=os.environ.get("GITHUB_RUN_ID"),
         out=ctx.out,
     )
-    attempts = publisher.run(dry_run=args.dry_run)
-    _output("published", str(sum(a.state == "published" for a in attempts)))  # the archive rebuilds only then
+    try:
+        attempts = publisher.run(dry_run=args.dry_run)
+    finally:  # also when the run broke after posts went live: the archive rebuilds on this
+        _output("published", str(publisher.published))
     if not attempts:
         ctx.out(messages.t("publish.nothing", ctx.lang))
         return 0

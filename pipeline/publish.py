@@ -203,6 +203,7 @@ class Publisher:
         self.redact = Redactor(self.environ.get(n, "") for n in all_secret_names())
         self._lock = threading.Lock()
         self.keys: dict[str, str] = {}  # a renamed folder -> the ledger id its content was first recorded as
+        self.published = 0  # posts made in this run, counted as they go live (the archive rebuilds on it)
 
     def key(self, item: Item) -> str:
         """The item's id in the ledger (its first folder's name, if the folder was renamed since)."""
@@ -221,10 +222,10 @@ class Publisher:
         for problem in report.errors:  # named from the repository's root, as the author knows them
             first.setdefault(problem.file, problem.render(lang).replace(f"{self.root}{os.sep}", ""))
         parsed = {i.file for i in report.items}
-        content = self.root / "content"
-        rows = [Attempt(Path(file).parent.relative_to(content).as_posix() if Path(file).is_relative_to(content)
-                        else "-", "-", "invalid", reason=reason)
-                for file, reason in first.items() if file not in parsed]
+        content = (self.root / "content").resolve()
+        folders = {file: Path(file).resolve().parent for file in first if file not in parsed}  # file: as shown
+        rows = [Attempt(folder.relative_to(content).as_posix() if folder.is_relative_to(content) else "-", "-",
+                        "invalid", reason=first[file]) for file, folder in folders.items()]
         valid = []
         for item in report.items:
             if item.file not in first:
@@ -282,12 +283,9 @@ class Publisher:
         work: list[tuple[Item, list[str]]] = []
         valid, attempts = self.items()
         for item in due_items(valid, self.now()):
-            attempts += self.waiting_for_admin(item)
             platforms = self.todo(item)
-            if not platforms:
-                continue
-            if dry_run:
-                attempts += self.describe(item, platforms)
+            if not platforms or dry_run:
+                attempts += self.waiting_for_admin(item) + (self.describe(item, platforms) if platforms else [])
                 continue
             if self.approvals is None:
                 raise ValueError("publishing needs the approvals source; only a dry run can go without")
@@ -301,12 +299,16 @@ class Publisher:
             if owner != item.id:  # a renamed folder: its posts are the first folder's, never made twice
                 self.out(messages.t("publish.renamed", lang, item=item.id, owner=owner))
                 self.keys[item.id] = owner
+                waiting = self.waiting_for_admin(item)  # the first folder's stuck posts, named once
+                stuck = {a.platform for a in waiting}
                 done = set(platforms) - set(self.todo(item))
-                attempts += [Attempt(item.id, p, "skipped", reason=f"= {owner}") for p in platforms if p in done]
+                attempts += waiting + [Attempt(item.id, p, "skipped", reason=f"= {owner}")
+                                       for p in platforms if p in done and p not in stuck]
                 platforms = [p for p in platforms if p not in done]
-                if not platforms:
-                    continue
-            work.append((item, platforms))
+            elif len(platforms) < len(item.targets):
+                attempts += self.waiting_for_admin(item)  # the other platforms may be stuck
+            if platforms:
+                work.append((item, platforms))
         if dry_run or not work:
             return attempts
         by_platform: dict[str, list[Item]] = {}
@@ -415,6 +417,8 @@ class Publisher:
             state, reason, url, post_id = "unknown", self.redact(f"{type(exc).__name__}: {exc}"), None, None
         else:
             state, reason, url, post_id = "published", None, posted.url, posted.post_id
+            with self._lock:
+                self.published += 1
         final = PlatformRecord(name, state, self.now().isoformat(), post_id=post_id, url=url, error=reason,
                                attempts=attempts + 1, run=self.run_id,
                                history=history + [{"state": state, "at": self.now().isoformat(), "error": reason}])

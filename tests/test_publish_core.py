@@ -157,6 +157,19 @@ def test_a_folder_renamed_after_a_failure_posts_under_its_first_name(project: Pa
     assert publisher(project, ledger, meta).run()[0].state == "skipped" and len(meta.page_posts) == 1
 
 
+def test_a_renamed_folder_still_names_the_first_folders_unknown_post(project: Path, tmp_path: Path,
+                                                                     meta: MetaServer) -> None:
+    from pipeline.sandbox.http import Fault
+
+    ledger = Ledger(FolderStore(tmp_path / "ledger"))
+    meta.inject(Fault(method="POST", path=r"/feed$", apply=True, drop=True))  # posted, answer lost
+    assert [a.state for a in publisher(project, ledger, meta).run()] == ["unknown"]
+    shutil.move(str(project / "content" / ITEM), str(project / "content" / "2026/11/pengumuman-ppk"))
+    attempts = publisher(project, ledger, meta).run()
+    assert [(a.item, a.platform, a.state) for a in attempts] == [("2026/11/pengumuman-ppk", "facebook", "unknown")]
+    assert len(meta.page_posts) == 1
+
+
 def test_a_post_that_went_out_outlives_a_resolve_made_meanwhile(project: Path, tmp_path: Path,
                                                                   meta: MetaServer) -> None:
     """The admin settled the record with --retry while this run was posting: the post stands."""
@@ -441,8 +454,8 @@ def test_a_post_that_failed_too_often_waits_for_the_admin_on_every_run(project: 
     assert meta.page_posts == [] and not meta.faults
 
 
-def test_an_invalid_item_on_the_default_branch_is_named_on_every_run(project: Path, tmp_path: Path,
-                                                                     meta: MetaServer) -> None:
+def test_an_invalid_item_on_the_default_branch_is_named_on_every_run(project: Path, tmp_path: Path, meta: MetaServer,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """Merged past its validation: never posted, never silently dropped."""
     index = project / "content" / ITEM / "index.md"
     index.write_text(index.read_text(encoding="utf-8").replace("platforms: [facebook]",
@@ -453,6 +466,7 @@ def test_an_invalid_item_on_the_default_branch_is_named_on_every_run(project: Pa
     (broken / "index.md").write_text("---\ntitle: [tidak ditutup\n---\nteks\n", encoding="utf-8")
     out: list[str] = []
     ledger = Ledger(FolderStore(tmp_path / "ledger"))
+    monkeypatch.chdir(project)  # as in the workflow: files are named from the repository's root
     for _ in range(2):
         rows = publisher(project, ledger, meta, out=out).run()
         assert sorted((a.item, a.platform, a.state) for a in rows) == [
