@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shutil
+import time
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -323,6 +325,18 @@ def test_a_month_whose_items_all_left_leaves_the_search_index(tmp_path: Path) ->
     build(sample.root, sample.ledger, fresh, sample.sop, now=sample.now, out=lambda _: None)
     assert not (site / "cari" / "docs" / "2026-02.json").exists() and not (site / "2026" / "02").exists()
     assert _index(site) == _index(fresh)
+
+
+def test_a_fresh_checkout_of_the_ledger_rebuilds_nothing(tmp_path: Path) -> None:
+    """CI checks the data branch out anew each run: every file has a new mtime, no content changed."""
+    sample = make_sample(tmp_path, 40, per_day=1)
+    site = tmp_path / "site"
+    build(sample.root, sample.ledger, site, sample.sop, now=sample.now, out=lambda _: None)
+    later = time.time() + 60
+    for path in [sample.ledger, *sample.ledger.rglob("*")]:
+        os.utime(path, (later, later))
+    again = build(sample.root, sample.ledger, site, sample.sop, now=sample.now, out=lambda _: None)
+    assert again.built == [] and again.shards == 0
 
 
 def test_a_pending_post_turning_unknown_renders_its_month_again(tmp_path: Path) -> None:

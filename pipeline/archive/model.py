@@ -205,16 +205,22 @@ class Catalogue:
         return affected | self._store(changed)
 
     def _store(self, changed: dict[str, dict[str, Entry | None]]) -> set[str]:
-        """Merge parsed items into their months' pickles (in batches: a first read is 36,500 items)."""
+        """Merge parsed items into their months' pickles (in batches: a first read is 36,500 items);
+        return the months whose items really differ. A fresh checkout of the data branch (as in
+        CI) gives every file a new mtime: the items are read again, but unchanged months stay."""
+        touched = set()
         for unit, updates in changed.items():
             stored = self._load(unit)
+            dirty = False
             for item_id, made in updates.items():
                 if made is None:
-                    stored.pop(item_id, None)
-                else:
-                    stored[item_id] = made
-            self._save(unit, stored)
-        return set(changed)
+                    dirty |= stored.pop(item_id, None) is not None
+                elif stored.get(item_id) != made:
+                    stored[item_id], dirty = made, True
+            if dirty:
+                self._save(unit, stored)
+                touched.add(unit)
+        return touched
 
     def units(self) -> set[str]:
         """Every month that has items."""
