@@ -28,6 +28,10 @@ MARKER = "<!-- konten:chain -->"
 READY_MARKER = "<!-- konten:ready:{at} -->"
 _READY = re.compile(r"<!-- konten:ready:(\S+) -->")
 ANNOUNCE_MARKER = "<!-- konten:announce:{sha} -->"
+# Who was asked to review in a role's turn: a reviewer who leaves a comment drops off GitHub's
+# list of requested reviewers, and must not be asked again in the same turn.
+ASKED_MARKER = "<!-- konten:asked {turn} {logins} -->"
+_ASKED = re.compile(r"<!-- konten:asked (\S+) (\S*) -->")
 STATES = {"approved": "success", "waiting": "pending", "draft": "pending", "returned": "failure"}
 
 
@@ -92,6 +96,7 @@ def comment_body(
     now: datetime,
     report: Report | None,
     root: Path | None = None,
+    asked: tuple[str, list[str]] | None = None,
 ) -> str:
     """The one PR comment: the chain as a table, notes, validation and per-platform previews."""
     lang = sop.language
@@ -103,7 +108,8 @@ def comment_body(
         previews = [preview.render(preview.build(item, report.problems, sop), sop, "md", root) for item in report.items]
     env = environment(templates_dir(root))
     return env.get_template("comment.md.j2").render(
-        marker=MARKER + "\n" + READY_MARKER.format(at=pull.facts.ready_at.isoformat()),
+        marker="\n".join([MARKER, READY_MARKER.format(at=pull.facts.ready_at.isoformat())]
+                         + ([ASKED_MARKER.format(turn=asked[0], logins=",".join(asked[1]))] if asked else [])),
         sop=sop,
         t=lambda key, **p: messages.t(key, lang, **p),
         headline=status_line(verdict, sop, now),
@@ -200,14 +206,24 @@ def run(
     pull = ready_since(pull, comments, now if left_draft else None)
 
     verdict = evaluate_pull(sop, pull, now)
+    wanted: list[str] = []
+    asked = None
+    if verdict.state == "waiting" and verdict.current is not None:
+        current = verdict.current
+        turn = f"{current.role}@{current.started_at.isoformat() if current.started_at else '-'}"
+        before = asked_in(mine.body if mine else "", turn)
+        skip = {pull.facts.author.lower()} | {r.lower() for r in pull.requested} | before
+        wanted = [m for m in current.waiting_on if m.lower() not in skip]
+        already = {r.lower() for r in pull.requested} & {m.lower() for m in current.waiting_on}
+        asked = (turn, sorted(before | already | {m.lower() for m in wanted}))
     report = None
     if head is not None:
         with contextlib.chdir(head.resolve()):  # name files as the author sees them in the repo
             folders = changed_items(files, Path("."))
             report = validate_paths(folders, sop, Path("content")) if folders else Report()
-            body = comment_body(sop, pull, verdict, now, report, root)
+            body = comment_body(sop, pull, verdict, now, report, root, asked)
     else:
-        body = comment_body(sop, pull, verdict, now, report, root)
+        body = comment_body(sop, pull, verdict, now, report, root, asked)
 
     # An invalid draft cannot turn green, whatever the chain says: once merged it could not be posted.
     state = STATES[verdict.state] if report is None or not report.errors else "failure"
@@ -216,13 +232,8 @@ def run(
         description = messages.t("check.invalid", sop.language, errors=len(report.errors)) + " · " + description
     gh.set_status(pull.facts.head_sha, state, description, context, target_url)
 
-    requested: tuple[str, ...] = ()
-    if verdict.state == "waiting" and verdict.current is not None:
-        author, asked = pull.facts.author.lower(), {r.lower() for r in pull.requested}
-        wanted = [m for m in verdict.current.waiting_on if m.lower() != author and m.lower() not in asked]
-        if wanted:
-            gh.request_reviewers(number, wanted)
-            requested = tuple(wanted)
+    if wanted:  # once per member and turn, never the author
+        gh.request_reviewers(number, wanted)
     if mine is None:
         gh.create_comment(number, body)
     elif mine.body != body:
@@ -234,7 +245,7 @@ def run(
         if not any(marker in c.body for c in comments):
             announce = announcement(sop, pull)
             gh.create_comment(number, announce)
-    return Outcome(state, description, verdict, requested, body, announce, gh.requests)
+    return Outcome(state, description, verdict, tuple(wanted), body, announce, gh.requests)
 
 
 def stale_requests(sop: Sop, pull: Pull, verdict: Verdict) -> list[str]:
@@ -244,6 +255,12 @@ def stale_requests(sop: Sop, pull: Pull, verdict: Verdict) -> list[str]:
     due = {m.lower() for m in (verdict.current.waiting_on if verdict.current and verdict.state == "waiting" else ())}
     members = {m.lower() for role in sop.chain for m in role.members}
     return sorted(r for r in pull.requested if r.lower() in members and r.lower() not in due)
+
+
+def asked_in(body: str, turn: str) -> set[str]:
+    """Who the chain comment says was asked to review in `turn` (a role, and when its turn began)."""
+    found = _ASKED.search(body)
+    return {login for login in found.group(2).split(",") if login} if found and found.group(1) == turn else set()
 
 
 def own_comments(gh: GitHub, number: int) -> list[Comment]:

@@ -293,8 +293,11 @@ def test_full_chain_in_order(stage: Stage, clock: Clock) -> None:
     assert stage.rows()[names[0]][2:] == ["subkoor", "27 Nov 2026 09.00 WIB", "30 menit", "⏳ giliran (batas 09.30 WIB)"]
     assert stage.rows()[names[1]][5] == "— belum"
 
-    # Re-running on the same facts requests nobody again.
+    # Re-running on the same facts requests nobody again; nor does a comment, which takes the
+    # member off GitHub's list of requested reviewers (asked once per turn).
     assert stage.check("pull_request", "reopened", AUTHOR).code == 0
+    assert stage.review("subkoor", "COMMENT", "Sebentar, saya cek dulu.").code == 0
+    assert stage.requested() == []
     assert stage.review_requests() == [["subkoor"]]
 
     approve_in_order(stage, ["subkoor", "kabag"])  # 09.10, 09.20
