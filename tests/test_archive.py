@@ -174,8 +174,16 @@ def test_pdf_wraps_long_text_onto_more_a4_pages(built: tuple[Sample, Path]) -> N
     assert len(reader.pages) >= 3
     assert all(float(p.mediabox.width) == pytest.approx(595.28) for p in reader.pages)
     content = pdf_text(data)
-    assert "Kata (dalam kurung) \\ garis miring ?." in content  # an emoji is outside WinAnsi
+    assert "Kata (dalam kurung) \\ garis miring ." in content and "?" not in content  # no emoji in WinAnsi
     assert max(len(line) for line in content.splitlines()) < 120  # wrapped, not cut off
+
+
+def test_pdf_leaves_out_emoji_and_folds_other_letters(built: tuple[Sample, Path]) -> None:
+    sample, _ = built
+    entry = _entries(sample, sample.now, sample.root.parent / "pdf-cache")[0]._replace(
+        caption="Ayo memilih 🗳️🇮🇩 di Āceh — café 👍🏽 #Pemilu2029")
+    content = " ".join(pdf_text(record_pdf(entry, WIB, "id", "https://a.example/", lambda n: "")).split())
+    assert "Ayo memilih di Aceh — café #Pemilu2029" in content and "?" not in content
 
 
 def test_search_finds_an_item_by_a_caption_word(built: tuple[Sample, Path]) -> None:

@@ -9,6 +9,7 @@ nothing is embedded) in WinAnsi encoding, which covers Bahasa Indonesia; a chara
 
 from __future__ import annotations
 
+import unicodedata
 import zlib
 from collections.abc import Callable
 from datetime import datetime
@@ -123,7 +124,25 @@ class _Writer:
 
 
 def _encode(text: str) -> bytes:
-    return text.replace("\t", " ").encode("cp1252", errors="replace")
+    """WinAnsi bytes for the base fonts. Emoji and joiners, which they cannot draw, are left out
+    (a hard copy with `?` in it reads as an error); other letters are folded (`Ā` -> `A`)."""
+    text = text.replace("\t", " ")
+    try:
+        return text.encode("cp1252")
+    except UnicodeEncodeError:
+        return b"".join(_char(c) for c in text)
+
+
+def _char(c: str) -> bytes:
+    try:
+        return c.encode("cp1252")
+    except UnicodeEncodeError:
+        if unicodedata.category(c) in _DROPPED:
+            return b""
+        return unicodedata.normalize("NFKD", c).encode("cp1252", errors="ignore") or b"?"
+
+
+_DROPPED = {"So", "Sk", "Mn", "Me", "Cf", "Cs", "Co"}  # symbols (emoji), marks, joiners, surrogates
 
 
 def record_pdf(entry: Entry, tz: ZoneInfo, lang: str, page_url: str, step_label: Callable[[int], str]) -> bytes:
