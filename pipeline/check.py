@@ -212,10 +212,11 @@ def run(
         current = verdict.current
         turn = f"{current.role}@{current.started_at.isoformat() if current.started_at else '-'}"
         before = asked_in(mine.body if mine else "", turn)
-        skip = {pull.facts.author.lower()} | {r.lower() for r in pull.requested} | before
+        requested = {r.lower() for r in pull.requested}
+        skip = requested | before | {pull.facts.author.lower()}
         wanted = [m for m in current.waiting_on if m.lower() not in skip]
-        already = {r.lower() for r in pull.requested} & {m.lower() for m in current.waiting_on}
-        asked = (turn, sorted(before | already | {m.lower() for m in wanted}))
+        asked = (turn, sorted(before | {m.lower() for m in current.waiting_on if m.lower() in requested}
+                              | {m.lower() for m in wanted}))
     report = None
     if head is not None:
         with contextlib.chdir(head.resolve()):  # name files as the author sees them in the repo

@@ -33,7 +33,6 @@ from pipeline.config import Sop
 from pipeline.content import Item, Media
 from pipeline.errors import ApprovalError, GitHubError
 from pipeline.ledger import (
-    PENDING_STALE,
     Conflict,
     ItemRecord,
     Ledger,
@@ -95,11 +94,15 @@ def content_digest(item: Item) -> str:
     return fingerprint(item.title, item.caption, [file_digest(m.path) for m in item.media])
 
 
+def is_due(item: Item, now: datetime) -> bool:
+    """Whether the item's time has come (no time = as soon as merged)."""
+    return item.publish_at is None or item.publish_at <= now
+
+
 def due_items(items: list[Item], now: datetime) -> list[Item]:
-    """Items whose time has come, earliest first (no time = as soon as merged)."""
+    """Items whose time has come, earliest first."""
     floor = datetime.min.replace(tzinfo=timezone.utc)
-    ready = [i for i in items if i.publish_at is None or i.publish_at <= now]
-    return sorted(ready, key=lambda i: (i.publish_at or floor, i.id))
+    return sorted((i for i in items if is_due(i, now)), key=lambda i: (i.publish_at or floor, i.id))
 
 
 def approval_steps(sop: Sop, verdict: Verdict, facts: PullFacts, merged_at: datetime | None,
@@ -230,7 +233,7 @@ class Publisher:
         for item in report.items:
             if item.file not in first:
                 valid.append(item)
-            elif item.publish_at is None or item.publish_at <= self.now():
+            elif is_due(item, self.now()):
                 rows += [Attempt(item.id, p, "invalid", reason=first[item.file]) for p in self.todo(item)]
         for row in rows:
             self.out(messages.t("publish.invalid", lang, problem=f"{row.item}: {row.reason}"))
@@ -255,11 +258,11 @@ class Publisher:
         rows = []
         for target in item.targets:
             record, _ = self.ledger.platform(self.key(item), target.platform)
-            if record is None or record.state == "published":
+            if record is None:
                 continue
-            stale = record.state == "pending" and self.now() - datetime.fromisoformat(record.at) > PENDING_STALE
-            state = "unknown" if stale else "gave-up" if (
-                record.state == "failed" and record.attempts >= MAX_AUTO_ATTEMPTS) else record.state
+            state = record.effective_state(self.now())  # a dead run's `pending` is `unknown`
+            if state == "failed" and record.attempts >= MAX_AUTO_ATTEMPTS:
+                state = "gave-up"
             if state in ("unknown", "gave-up"):
                 since = messages.format_time(datetime.fromisoformat(record.at), self.sop.timezone, self.sop.language)
                 rows.append(Attempt(item.id, target.platform, state, reason=messages.t(
@@ -390,10 +393,10 @@ class Publisher:
 
     def post_one(self, platform: Platform, item: Item, api: Api) -> Attempt:
         name, key = platform.name, self.key(item)
+        claimed = Attempt(item.id, name, "skipped", reason=messages.t("publish.claimed", self.sop.language))
         record, version = self.ledger.platform(key, name)
         if record is not None and not (record.state == "failed" and record.attempts < MAX_AUTO_ATTEMPTS):
-            claimed = messages.t("publish.claimed", self.sop.language)
-            return Attempt(item.id, name, "skipped", reason=claimed)  # another run moved on since todo()
+            return claimed  # another run moved on since todo()
         attempts = record.attempts if record else 0
         history = record.history if record else []
         pending = PlatformRecord(name, "pending", self.now().isoformat(), attempts=attempts + 1, run=self.run_id,
@@ -401,7 +404,7 @@ class Publisher:
         try:
             version = self.ledger.write_platform(key, pending, version)
         except Conflict:
-            return Attempt(item.id, name, "skipped", reason=messages.t("publish.claimed", self.sop.language))
+            return claimed
         target = item.target(name)
         assert target is not None
         job = Job(
